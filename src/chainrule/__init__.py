@@ -1,0 +1,89 @@
+"""chainrule: define-by-run automatic differentiation on NumPy, with PyTorch's API.
+
+>>> import chainrule as torch
+>>> x = torch.tensor(2.0, requires_grad=True)
+>>> y = x ** 2 + 3 * x
+>>> y.backward()
+>>> x.grad
+tensor(7.)
+"""
+
+from __future__ import annotations
+
+from . import autograd, ops
+from ._creation import (
+    arange,
+    as_tensor,
+    asarray,
+    empty,
+    empty_like,
+    eye,
+    from_dlpack,
+    from_numpy,
+    full,
+    full_like,
+    linspace,
+    logspace,
+    ones,
+    ones_like,
+    scalar_tensor,
+    tensor,
+    zeros,
+    zeros_like,
+)
+from ._dtype import (
+    bool,
+    cdouble,
+    cfloat,
+    complex64,
+    complex128,
+    double,
+    dtype,
+    float,
+    float16,
+    float32,
+    float64,
+    get_default_dtype,
+    half,
+    int,
+    int8,
+    int16,
+    int32,
+    int64,
+    long,
+    promote_types,
+    set_default_dtype,
+    short,
+    uint8,
+)
+from ._tensor import Size, Tensor, device
+from .autograd.grad_mode import (
+    enable_grad,
+    inference_mode,
+    is_grad_enabled,
+    is_inference_mode_enabled,
+    no_grad,
+    set_grad_enabled,
+)
+
+globals().update(ops.OPS)
+
+
+def result_type(tensor1, tensor2) -> dtype:
+    """The dtype PyTorch's promotion gives ``tensor1 op tensor2``."""
+    from ._dtype import result_type as _rt
+
+    return _rt(tensor1, tensor2)
+
+
+def is_tensor(obj) -> bool:
+    """Whether ``obj`` is a chainrule Tensor."""
+    return isinstance(obj, Tensor)
+
+
+def numel(input: Tensor) -> int:
+    """The number of elements of ``input``."""
+    return input.numel()
+
+
+__version__ = "0.1.0"

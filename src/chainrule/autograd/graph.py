@@ -1,0 +1,207 @@
+"""The recorded graph: nodes (what ``grad_fn`` is), their edges, saved tensors and hooks.
+
+A node is created by every differentiable op whose inputs want a gradient. It holds:
+
+- ``_next``: one ``(node, output_nr)`` edge per differentiable input, ``(None, 0)`` for an
+  input that wants no gradient (``next_functions`` exposes it);
+- ``_saved`` / ``_versions``: the input tensors its derivative needs, with their version
+  numbers when saved, so that a later in-place change is detected instead of silently
+  giving a wrong gradient;
+- ``_out`` / ``_out_vc``: the output's array when the derivative is written in terms of the
+  result (``exp``, ``tanh``...). The array, not the tensor, is kept so that the output does
+  not form a reference cycle with its own ``grad_fn``;
+- ``_meta``: per-input ``(shape, dtype)`` when an input differs from the output (broadcast or
+  promoted); the engine then reduces and casts the gradient back in one place;
+- ``_args``: the op's non-tensor arguments (``dim``, ``keepdim``...).
+
+Node classes are named from the op, never by hand: ``derivative("mul")`` makes
+``MulBackward0``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any, Callable
+
+__all__ = ["Node", "AccumulateGrad", "derivative", "VersionCounter", "gradient_edge",
+           "RemovableHandle"]
+
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+class VersionCounter:
+    """Counts in-place modifications of a tensor's storage; shared by views and ``detach()``."""
+
+    __slots__ = ("value", "where")
+
+    def __init__(self) -> None:
+        self.value = 0
+        self.where: str | None = None
+
+    def bump(self) -> None:
+        self.value += 1
+        self.where = _caller_location()
+
+
+def _caller_location() -> str | None:
+    """``file:line`` of the first frame outside chainrule (where user code did an in-place op)."""
+    f = sys._getframe(2)
+    while f is not None and f.f_code.co_filename.startswith(_PACKAGE_DIR):
+        f = f.f_back
+    if f is None:
+        return None
+    return f"{f.f_code.co_filename}:{f.f_lineno}"
+
+
+class RemovableHandle:
+    """Returned by ``register_hook``; ``remove()`` unregisters the hook."""
+
+    _next_id = 0
+
+    def __init__(self, hooks: dict) -> None:
+        self._hooks = hooks
+        self.id = RemovableHandle._next_id
+        RemovableHandle._next_id += 1
+
+    def remove(self) -> None:
+        self._hooks.pop(self.id, None)
+
+    def __enter__(self) -> RemovableHandle:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.remove()
+
+
+class Node:
+    """A recorded operation: ``grad_fn`` of the tensors it produced.
+
+    Subclasses implement ``backward(self, F, grad)`` (or ``grads`` for several outputs), where
+    ``F`` is the math namespace the engine runs the formula with: NumPy arrays normally,
+    differentiable tensors under ``create_graph=True``.
+    """
+
+    # Class-level defaults keep creating a node to the few fields an op actually sets.
+    _next: tuple = ()
+    _saved: tuple | None = None
+    _versions: tuple = ()
+    _out = None
+    _out_vc: VersionCounter | None = None
+    _out_version = 0
+    _meta: tuple | None = None
+    _args: Any = None
+    _freed = False
+    _pre_hooks: dict | None = None
+    _tensor_pre_hooks: dict | None = None
+    _post_hooks: dict | None = None
+    _retained: dict | None = None
+    _anomaly_trace: str | None = None
+    n_outputs = 1
+    saves_values = True  # False for ops like add whose derivative uses nothing saved
+
+    @property
+    def next_functions(self) -> tuple:
+        return self._next
+
+    def name(self) -> str:
+        return type(self).__name__
+
+    @property
+    def metadata(self) -> dict:
+        d = self.__dict__.get("_metadata")
+        if d is None:
+            d = self.__dict__["_metadata"] = {}
+        return d
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} object at {id(self):#x}>"
+
+    def __call__(self, *grads):
+        """Run this node's derivative on ``grads`` (tensors) and return input gradients."""
+        from . import engine
+
+        return engine.call_node(self, grads)
+
+    def register_hook(self, fn: Callable) -> RemovableHandle:
+        """``fn(grad_inputs, grad_outputs)`` runs after this node; may return new grad_inputs."""
+        if self._post_hooks is None:
+            self._post_hooks = {}
+        h = RemovableHandle(self._post_hooks)
+        self._post_hooks[h.id] = fn
+        return h
+
+    def register_prehook(self, fn: Callable) -> RemovableHandle:
+        """``fn(grad_outputs)`` runs before this node; may return new grad_outputs."""
+        if self._pre_hooks is None:
+            self._pre_hooks = {}
+        h = RemovableHandle(self._pre_hooks)
+        self._pre_hooks[h.id] = fn
+        return h
+
+    def release(self) -> None:
+        """Drop saved values (after backward without ``retain_graph``)."""
+        if self._saved is not None or self._out is not None:
+            self._saved = None
+            self._out = None
+            self._freed = True
+
+    def backward(self, F, grad):  # pragma: no cover - every op overrides
+        raise NotImplementedError
+
+
+class AccumulateGrad(Node):
+    """The node of a leaf that requires grad: adds the incoming gradient into ``.grad``."""
+
+    def __init__(self, variable) -> None:
+        self.variable = variable
+
+    saves_values = False
+
+
+def gradient_edge(t) -> tuple:
+    """The ``(node, output_nr)`` edge through which a gradient reaches tensor ``t``."""
+    if not t._rg:
+        return (None, 0)
+    fn = t._grad_fn
+    if fn is not None:
+        return (fn, t._output_nr)
+    return (accumulator(t), 0)
+
+
+def accumulator(t) -> AccumulateGrad:
+    """The leaf's AccumulateGrad, one per leaf while the graph holds it (kept weakly)."""
+    ref = t._accum
+    acc = ref() if ref is not None else None
+    if acc is None:
+        import weakref
+
+        acc = AccumulateGrad(t)
+        t._accum = weakref.ref(acc)
+    return acc
+
+
+def _camel(op_name: str) -> str:
+    return "".join(p[:1].upper() + p[1:] for p in op_name.split("_"))
+
+
+def derivative(op_name: str, overload: int = 0, *, outputs: int = 1,
+               saves: bool = True) -> Callable[[Callable], type]:
+    """Turn a derivative formula into the node class named after its op.
+
+    ``@derivative("mul")`` applied to ``def rule(node, F, grad)`` returns class
+    ``MulBackward0`` whose ``backward`` is ``rule``. ``outputs=k`` declares an op with k
+    outputs; its rule then receives a list of k gradients (None where none arrived).
+    ``saves=False`` declares a rule that reads nothing saved (it can run twice without
+    ``retain_graph``).
+    """
+
+    def make(rule: Callable) -> type:
+        name = f"{_camel(op_name)}Backward{overload}"
+        cls = type(name, (Node,), {"backward": rule, "n_outputs": outputs,
+                                   "saves_values": saves, "__module__": rule.__module__,
+                                   "__doc__": rule.__doc__})
+        cls.__qualname__ = name
+        return cls
+
+    return make

@@ -1,0 +1,11 @@
+"""Every differentiable op: its forward and its derivative, side by side, by family.
+
+Importing this package registers each op as ``chainrule.<name>`` and as a Tensor method.
+"""
+
+from __future__ import annotations
+
+from . import _graphmath, arithmetic, conversion, unary  # noqa: F401
+from ._core import OPS
+
+__all__ = ["OPS"]

@@ -1,0 +1,202 @@
+"""Elementwise math of one tensor: exp, log, trig, hyperbolic, roots, rounding, erf...
+
+Each op is one row: its NumPy forward, what its rule reads (the input ``x`` or the
+result ``y``), and the rule itself (``g`` the incoming gradient, ``F`` the math namespace).
+Integer and bool inputs compute in the default float dtype, as in PyTorch.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .. import _dtype
+from ..autograd.graph import derivative
+from ._core import Tensor, make, record, register
+
+_SQRT_PI = math.sqrt(math.pi)
+_LN2 = math.log(2.0)
+_LN10 = math.log(10.0)
+
+
+def _float_input(d: np.ndarray) -> np.ndarray:
+    return d if d.dtype.kind in "fc" else d.astype(_dtype.get_default_dtype().np)
+
+
+def _erf(x: np.ndarray) -> np.ndarray:
+    try:
+        from scipy.special import erf  # optional; faster and exact
+
+        return erf(x).astype(x.dtype, copy=False)
+    except ImportError:
+        pass
+    v = np.vectorize(math.erf, otypes=[x.dtype])
+    return v(x) if x.size else x.copy()
+
+
+def _rsqrt(x):
+    return 1.0 / np.sqrt(x)
+
+
+def _exp2(x):
+    return np.exp2(x)
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    # stable for large |x|: exp never overflows
+    out = np.empty_like(x)
+    pos = x >= 0
+    e = np.exp(-np.abs(x))
+    np.divide(1.0, 1.0 + e, out=out, where=pos)
+    np.divide(e, 1.0 + e, out=out, where=~pos)
+    return out
+
+
+#: name -> (numpy forward, saves "x" or "y", rule(F, g, saved) -> grad)
+UNARY = {
+    # exponentials and logarithms
+    "exp": (np.exp, "y", lambda F, g, y: g * y),                        # e^x
+    "exp2": (_exp2, "y", lambda F, g, y: g * (y * _LN2)),               # 2^x ln2
+    "expm1": (np.expm1, "y", lambda F, g, y: g * (y + 1.0)),            # e^x
+    "log": (np.log, "x", lambda F, g, x: g / x),                        # 1/x
+    "log2": (np.log2, "x", lambda F, g, x: g / (x * _LN2)),             # 1/(x ln2)
+    "log10": (np.log10, "x", lambda F, g, x: g / (x * _LN10)),          # 1/(x ln10)
+    "log1p": (np.log1p, "x", lambda F, g, x: g / (x + 1.0)),            # 1/(1+x)
+    # powers and roots
+    "sqrt": (np.sqrt, "y", lambda F, g, y: g / (y * 2.0)),              # 1/(2 sqrt x)
+    "rsqrt": (_rsqrt, "y", lambda F, g, y: g * (y * y * y * -0.5)),     # -x^(-3/2)/2
+    "reciprocal": (np.reciprocal, "y", lambda F, g, y: g * -(y * y)),   # -1/x^2
+    # trigonometric
+    "sin": (np.sin, "x", lambda F, g, x: g * F.cos(x)),
+    "cos": (np.cos, "x", lambda F, g, x: g * -F.sin(x)),
+    "tan": (np.tan, "y", lambda F, g, y: g * (y * y + 1.0)),            # 1 + tan^2
+    "asin": (np.arcsin, "x", lambda F, g, x: g / F.sqrt(1.0 - x * x)),
+    "acos": (np.arccos, "x", lambda F, g, x: -g / F.sqrt(1.0 - x * x)),
+    "atan": (np.arctan, "x", lambda F, g, x: g / (x * x + 1.0)),
+    # hyperbolic
+    "sinh": (np.sinh, "x", lambda F, g, x: g * F.cosh(x)),
+    "cosh": (np.cosh, "x", lambda F, g, x: g * F.sinh(x)),
+    "tanh": (np.tanh, "y", lambda F, g, y: g * (1.0 - y * y)),          # 1 - tanh^2
+    "asinh": (np.arcsinh, "x", lambda F, g, x: g / F.sqrt(x * x + 1.0)),
+    "acosh": (np.arccosh, "x", lambda F, g, x: g / F.sqrt(x * x - 1.0)),
+    "atanh": (np.arctanh, "x", lambda F, g, x: g / (1.0 - x * x)),
+    # activations
+    "sigmoid": (_sigmoid, "y", lambda F, g, y: g * (y * (1.0 - y))),    # s(1-s)
+    "erf": (_erf, "x", lambda F, g, x: g * (F.exp(-(x * x)) * (2.0 / _SQRT_PI))),
+    # piecewise constant: zero gradient everywhere
+    "floor": (np.floor, None, lambda F, g: F.zeros_like(g)),
+    "ceil": (np.ceil, None, lambda F, g: F.zeros_like(g)),
+    "round": (np.round, None, lambda F, g: F.zeros_like(g)),
+    "trunc": (np.trunc, None, lambda F, g: F.zeros_like(g)),
+    "frac": (lambda x: x - np.trunc(x), None, lambda F, g: g),
+}
+
+_INTEGER_PASSTHROUGH = {"floor", "ceil", "round", "trunc"}
+
+
+def _make_unary(name: str, np_fn, saves: str | None, rule):
+    if saves == "x":
+        def backward(node, F, g):
+            return (rule(F, g, F.saved(node)[0]),)
+    elif saves == "y":
+        def backward(node, F, g):
+            return (rule(F, g, F.output(node)),)
+    else:
+        def backward(node, F, g):
+            return (rule(F, g),)
+    backward.__doc__ = f"Derivative of {name}."
+    cls = derivative(name, saves=saves is not None)(backward)
+
+    def op(input: Tensor) -> Tensor:
+        d = input._data
+        if name in _INTEGER_PASSTHROUGH and d.dtype.kind in "iub":
+            return make(d.copy())
+        d = _float_input(d)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            out = np_fn(d)
+        if out.__class__ is not np.ndarray:
+            out = np.asarray(out)
+        if saves == "x":
+            return record(cls, out, (input,), saved=(input,))
+        return record(cls, out, (input,), save_out=saves == "y")
+
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = f"Elementwise ``{name}``."
+    return cls, op
+
+
+NODES = {}
+for _name, (_fn, _saves, _rule) in UNARY.items():
+    NODES[_name], _op = _make_unary(_name, _fn, _saves, _rule)
+    globals()[_name] = register(_name)(_op)
+
+register("arcsin")(globals()["asin"])
+register("arccos")(globals()["acos"])
+register("arctan")(globals()["atan"])
+register("arcsinh")(globals()["asinh"])
+register("arccosh")(globals()["acosh"])
+register("arctanh")(globals()["atanh"])
+register("fix")(globals()["trunc"])
+
+
+# --------------------------------------------------------------- round(decimals=...)
+_round_plain = globals()["round"]
+
+
+@register("round")
+def round(input: Tensor, *, decimals: int = 0) -> Tensor:  # noqa: A001
+    """Round half to even, optionally to ``decimals`` places; zero gradient."""
+    if decimals == 0:
+        return _round_plain(input)
+    scale = 10.0 ** decimals
+    out = np.round(input._data * scale) / scale
+    return record(NODES["round"], out.astype(input._data.dtype), (input,))
+
+
+# ------------------------------------------------------------------------ abs and sign
+@derivative("abs")
+def AbsBackward0(node, F, g):
+    # sign(x), with abs'(0) = 0
+    (x,) = F.saved(node)
+    return (g * F.sign(x),)
+
+
+@register("abs", "absolute")
+def abs(input: Tensor) -> Tensor:  # noqa: A001
+    """Elementwise absolute value (gradient 0 at 0)."""
+    return record(AbsBackward0, np.abs(input._data), (input,), saved=(input,))
+
+
+@derivative("sign", saves=False)
+def SignBackward0(node, F, g):
+    return (F.zeros_like(g),)
+
+
+@register("sign")
+def sign(input: Tensor) -> Tensor:
+    """-1, 0 or 1 by the sign of each element; zero gradient."""
+    d = input._data
+    out = np.sign(d) if d.dtype.kind != "b" else d.copy()
+    return record(SignBackward0, out, (input,))
+
+
+@register("sgn")
+def sgn(input: Tensor) -> Tensor:
+    """``sign`` (for real tensors)."""
+    return sign(input)
+
+
+@register("signbit")
+def signbit(input: Tensor) -> Tensor:
+    """Whether the sign bit is set, as bool."""
+    return make(np.signbit(input._data))
+
+
+for _n in ("isnan", "isinf", "isfinite", "isposinf", "isneginf"):
+    def _check(input: Tensor, _f=getattr(np, _n)) -> Tensor:
+        return make(np.asarray(_f(input._data)))
+
+    _check.__name__ = _n
+    _check.__doc__ = f"Elementwise ``{_n}``, as bool."
+    register(_n)(_check)
