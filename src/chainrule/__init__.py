@@ -56,6 +56,7 @@ from ._dtype import (
     short,
     uint8,
 )
+from ._printing import get_printoptions, set_printoptions
 from ._tensor import Size, Tensor, device
 from .autograd.grad_mode import (
     enable_grad,

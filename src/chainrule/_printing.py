@@ -46,8 +46,8 @@ def set_printoptions(
     override it. ``sci_mode`` is always reset (``None`` means chosen automatically).
     """
     if profile in _PROFILES:
-        _opts.update(zip(_KEYS, _PROFILES[profile]))
-    for key, value in zip(_KEYS, (precision, threshold, edgeitems, linewidth)):
+        _opts.update(zip(_KEYS, _PROFILES[profile], strict=True))
+    for key, value in zip(_KEYS, (precision, threshold, edgeitems, linewidth), strict=True):
         if value is not None:
             _opts[key] = value
     _opts["sci_mode"] = sci_mode
@@ -199,17 +199,22 @@ def _body_str(arr: np.ndarray, indent: int) -> str:
     return _nested_str(arr, indent, summarize, real_fmt, imag_fmt)
 
 
+_EXTRA = len("chainrule.") - len("torch.")
+
+
 def _add_suffixes(text: str, suffixes: list[str], indent: int) -> str:
     out = [text]
     # PyTorch's own (off-by-two when single-line) measure of the last line's length
     last_len = len(text) - text.rfind("\n") + 1
     for suffix in suffixes:
-        if last_len + len(suffix) + 2 > _opts["linewidth"]:
+        # lay out as PyTorch does for its (shorter) "torch." spelling of the dtype
+        size = len(suffix) - suffix.count("chainrule.") * _EXTRA
+        if last_len + size + 2 > _opts["linewidth"]:
             out.append(",\n" + " " * indent + suffix)
-            last_len = indent + len(suffix)
+            last_len = indent + size
         else:
             out.append(", " + suffix)
-            last_len += len(suffix) + 2
+            last_len += size + 2
     out.append(")")
     return "".join(out)
 

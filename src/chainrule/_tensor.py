@@ -87,13 +87,14 @@ CPU = device("cpu")
 def _make(data: np.ndarray, rg: bool = False, fn=None) -> Tensor:
     """Wrap an ndarray without copying (the hot path of every op)."""
     t = _new(Tensor)
-    t._data = data
+    t._data = data if data.__class__ is _ndarray else np.asarray(data)
     t._rg = rg
     t._grad_fn = fn
     return t
 
 
 _new = object.__new__
+_ndarray = np.ndarray
 
 
 class Tensor:

@@ -28,6 +28,7 @@ class OpInfo:
     samples: list[tuple]                  # argument tuples (see module docstring)
     differentiable: bool = True           # False: values/dtypes only (comparisons, argmax...)
     smooth: bool = True                   # run the second-order check
+    numerical: bool = True                # run the numerical check (False: samples at kinks)
     torch_call: Callable[..., Any] | None = None  # when torch spells the call differently
     check_grad_fn: bool = True            # compare the grad_fn class name with torch's
     atol: float = 1e-5

@@ -31,17 +31,17 @@ for _n in ("floor", "ceil", "round", "trunc", "frac"):
     _names = ("trunc", "fix") if _n == "trunc" else _n
     ENTRIES.append(OpInfo(_names, lambda lib, x, _f=_n: getattr(lib, _f)(x), [(_ROUNDING,)],
                           smooth=False))
-    ENTRIES.append(OpInfo(_n, lambda lib, x, _f=_n: getattr(lib, _f)(x), [(_HALVES,), (ints(3),)],
+    ENTRIES.append(OpInfo(_n, lambda lib, x, _f=_n: getattr(lib, _f)(x), [(_HALVES,), (ints(3),)] if _n != "frac" else [(_HALVES,)],
                           differentiable=False, variant="halves"))
 ENTRIES += [
     OpInfo("round", lambda lib, x: lib.round(x, decimals=1), [(np.array([1.25, -2.37, 0.05]),)],
-           smooth=False, variant="decimals", float32=False),
+           smooth=False, numerical=False, variant="decimals", float32=False),
     OpInfo(("abs", "absolute"), lambda lib, x: lib.absolute(x), [(arr(5, away=0.1),)],
            smooth=False),
     OpInfo("abs", lambda lib, x: x.abs(), [(np.array([0.0, -1.0, 2.0]),)], smooth=False,
-           variant="kink"),
+           numerical=False, variant="kink"),
     OpInfo(("sign", "sgn"), lambda lib, x: (lib.sign(x), lib.sgn(x)),
-           [(np.array([0.0, -1.5, 2.0]),)], smooth=False),
+           [(np.array([0.0, -1.5, 2.0]),)], smooth=False, numerical=False),
     OpInfo("signbit", lambda lib, x: lib.signbit(x), [(np.array([0.0, -1.5, 2.0]),)],
            differentiable=False),
 ]

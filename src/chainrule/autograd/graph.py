@@ -182,7 +182,8 @@ def accumulator(t) -> AccumulateGrad:
 
 
 def _camel(op_name: str) -> str:
-    return "".join(p[:1].upper() + p[1:] for p in op_name.split("_"))
+    # PyTorch's codegen title-cases each word: log1p -> Log1P, max_pool2d -> MaxPool2D
+    return "".join(p.title() for p in op_name.split("_"))
 
 
 def derivative(op_name: str, overload: int = 0, *, outputs: int = 1,

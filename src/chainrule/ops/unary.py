@@ -149,9 +149,12 @@ def round(input: Tensor, *, decimals: int = 0) -> Tensor:  # noqa: A001
     """Round half to even, optionally to ``decimals`` places; zero gradient."""
     if decimals == 0:
         return _round_plain(input)
-    scale = 10.0 ** decimals
-    out = np.round(input._data * scale) / scale
-    return record(NODES["round"], out.astype(input._data.dtype), (input,))
+    return record(RoundBackward1, np.round(input._data, decimals), (input,))
+
+
+@derivative("round", 1, saves=False)
+def RoundBackward1(node, F, g):
+    return (F.zeros_like(g),)
 
 
 # ------------------------------------------------------------------------ abs and sign
@@ -181,10 +184,16 @@ def sign(input: Tensor) -> Tensor:
     return record(SignBackward0, out, (input,))
 
 
+@derivative("sgn", saves=False)
+def SgnBackward0(node, F, g):
+    return (F.zeros_like(g),)
+
+
 @register("sgn")
 def sgn(input: Tensor) -> Tensor:
     """``sign`` (for real tensors)."""
-    return sign(input)
+    d = input._data
+    return record(SgnBackward0, np.sign(d) if d.dtype.kind != "b" else d.copy(), (input,))
 
 
 @register("signbit")
