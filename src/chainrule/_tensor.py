@@ -286,6 +286,7 @@ class Tensor:
             return
         if fn._retained is None:
             fn._retained = {}
+        fn._special = True
         fn._retained[self._output_nr] = weakref.ref(self)
 
     def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> RemovableHandle:
@@ -300,6 +301,7 @@ class Tensor:
         else:
             if fn._tensor_pre_hooks is None:
                 fn._tensor_pre_hooks = {}
+            fn._special = True
             hooks = fn._tensor_pre_hooks
         h = RemovableHandle(hooks)
         hooks[h.id] = (self._output_nr, hook)

@@ -17,10 +17,12 @@ differentiated again.
 
 from __future__ import annotations
 
+import heapq
+
 import numpy as np
 
 from .grad_mode import STATE
-from .graph import AccumulateGrad, Node, gradient_edge
+from .graph import FREED, AccumulateGrad, Node, gradient_edge
 
 __all__ = ["run_backward", "ArrayMath"]
 
@@ -70,9 +72,9 @@ def check_saved(node: Node, unwrap: bool = False) -> list:
     """
     saved = node._saved
     if saved is None:
-        if node._freed:
-            raise RuntimeError(_SECOND_TIME)
         return []
+    if saved is FREED:
+        raise RuntimeError(_SECOND_TIME)
     res = []
     for t, v in zip(saved, node._versions):
         if v is None:
@@ -88,7 +90,7 @@ def check_saved(node: Node, unwrap: bool = False) -> list:
 def check_output(node: Node):
     """The saved output array of ``node``, after checking it is intact."""
     out = node._out
-    if out is None and node._freed:
+    if out is FREED:
         raise RuntimeError(_SECOND_TIME)
     vc = node._out_vc
     if vc is not None and vc.value != node._out_version:
@@ -303,20 +305,26 @@ def run_backward(roots, grads, *, retain_graph: bool, create_graph: bool, inputs
 
     With ``accumulate`` gradients are added into ``.grad`` of leaves (restricted to
     ``inputs`` when given); without it the gradients reaching ``inputs`` are returned.
+
+    Nodes run in decreasing sequence number (creation order reversed). A node's inputs are
+    always created before it, so when a node has the highest sequence number among the
+    nodes that have received a gradient, every node that can still send it one has run:
+    its gradient is complete. No dependency-counting pass over the graph is needed.
     """
-    # Root edges and their gradients.
     buffers: dict = {}
-    root_nodes = []
+    heap: list = []
     for i, t in enumerate(roots):
         node, nr = gradient_edge(t)
         if node is None:
             raise RuntimeError(
                 f"element {i} of tensors does not require grad and does not have a grad_fn")
+        if node not in buffers:
+            heap.append((-node._seq, node))
         _add_to_buffer(buffers, node, nr, grads[i])
-        root_nodes.append(node)
+    heapq.heapify(heap)
 
     # Targets: where the caller wants gradients captured or accumulated.
-    targets = None
+    targets = needed = None
     if inputs is not None:
         targets = {}
         for t in inputs:
@@ -324,8 +332,8 @@ def run_backward(roots, grads, *, retain_graph: bool, create_graph: bool, inputs
             if edge[0] is None:
                 raise RuntimeError("One of the differentiated Tensors does not require grad")
             targets.setdefault(edge[0], []).append((edge[1], t))
+        needed = _needed(buffers, targets)
 
-    deps, needed = _discover(root_nodes, targets)
     captured: dict = {}
     F = _tensor_math if create_graph else ArrayMath
     shared_ids: set = set()
@@ -335,43 +343,40 @@ def run_backward(roots, grads, *, retain_graph: bool, create_graph: bool, inputs
             shared_ids.add(id(v))
             keep_alive.append(v)
 
+    pop, push = heapq.heappop, heapq.heappush
     prev_enabled = STATE.enabled
     STATE.enabled = create_graph
     _ACTIVE_NEEDED.append(needed)
     try:
-        ready = [n for n in dict.fromkeys(root_nodes) if deps.get(n, 0) == 0]
-        while ready:
-            node = ready.pop()
-            g = buffers.pop(node, None)
-            multi = node.n_outputs != 1
-            if node._tensor_pre_hooks:
-                g = _apply_tensor_hooks(node._tensor_pre_hooks, g, create_graph, multi)
-            elif node.__class__ is AccumulateGrad and node.variable._hooks:
-                g = _apply_tensor_hooks(node.variable._hooks, g, create_graph, False)
-            if node._retained:
-                _retain(node, g, multi, create_graph)
-            if targets is not None and node in targets:
-                for nr, t in targets[node]:
-                    gv = g[nr] if multi else g
-                    if accumulate:
-                        if gv is not None and node.__class__ is not AccumulateGrad:
-                            _accumulate(t, gv, create_graph, False)
-                    else:
-                        captured[id(t)] = gv
-            if node.__class__ is AccumulateGrad:
-                if g is not None and (targets is None or (accumulate and node in targets)):
-                    if node._pre_hooks:
-                        g = _node_pre_hooks(node, g, create_graph, multi)
-                    _accumulate(node.variable, g, create_graph,
-                                id(g) not in shared_ids and
-                                (create_graph or g.base is None))
-                continue
-            if needed is not None and node not in needed:
-                continue
-            edges = node._next
-            if g is None or (multi and all(x is None for x in g)):
-                out = (None,) * len(edges)
-            else:
+        slow_all = targets is not None
+        while heap:
+            node = pop(heap)[1]
+            g = buffers.pop(node)
+            if slow_all or node._special:
+                multi = node.n_outputs != 1
+                if node._tensor_pre_hooks:
+                    g = _apply_tensor_hooks(node._tensor_pre_hooks, g, create_graph, multi)
+                elif node.__class__ is AccumulateGrad and node.variable._hooks:
+                    g = _apply_tensor_hooks(node.variable._hooks, g, create_graph, False)
+                if node._retained:
+                    _retain(node, g, multi, create_graph)
+                if targets is not None and node in targets:
+                    for nr, t in targets[node]:
+                        gv = g[nr] if multi else g
+                        if accumulate:
+                            if gv is not None and node.__class__ is not AccumulateGrad:
+                                _accumulate(t, gv, create_graph, False)
+                        else:
+                            captured[id(t)] = gv
+                if node.__class__ is AccumulateGrad:
+                    if targets is None or (accumulate and node in targets):
+                        if node._pre_hooks:
+                            g = _node_pre_hooks(node, g, create_graph, multi)
+                        _accumulate(node.variable, g, create_graph,
+                                    id(g) not in shared_ids and (create_graph or g.base is None))
+                    continue
+                if needed is not None and node not in needed:
+                    continue
                 if node._pre_hooks:
                     g = _node_pre_hooks(node, g, create_graph, multi)
                 out = node.backward(F, g)
@@ -379,25 +384,38 @@ def run_backward(roots, grads, *, retain_graph: bool, create_graph: bool, inputs
                     out = _node_post_hooks(node, out, g, create_graph)
                 if node._anomaly_trace is not None:
                     _check_nan(node, out)
-                if not retain_graph:
-                    node.release()
+            else:
+                out = node.backward(F, g)
+            if not retain_graph:
+                if node._saved is not None:
+                    node._saved = FREED
+                if node._out is not None:
+                    node._out = FREED
             meta = node._meta
-            for i, edge in enumerate(edges):
-                child = edge[0]
-                if child is None or (needed is not None and child not in needed):
+            i = -1
+            for child, nr in node._next:
+                i += 1
+                if child is None:
                     continue
                 gi = out[i]
-                if gi is not None:
-                    if meta is not None and meta[i] is not None:
-                        gi = _validate(node, i, gi, meta[i], create_graph)
-                    if gi is g and not create_graph:
-                        shared_ids.add(id(gi))
-                        keep_alive.append(gi)
-                    _add_to_buffer(buffers, child, edge[1], gi)
-                d = deps[child] - 1
-                deps[child] = d
-                if d == 0:
-                    ready.append(child)
+                if gi is None or (needed is not None and child not in needed):
+                    continue
+                if meta is not None and meta[i] is not None:
+                    gi = _validate(node, i, gi, meta[i], create_graph)
+                if gi is g and not create_graph:
+                    shared_ids.add(id(gi))
+                    keep_alive.append(gi)
+                if child.n_outputs == 1:
+                    cur = buffers.get(child)
+                    if cur is None:
+                        buffers[child] = gi
+                        push(heap, (-child._seq, child))
+                    else:
+                        buffers[child] = cur + gi
+                else:
+                    if child not in buffers:
+                        push(heap, (-child._seq, child))
+                    _add_to_buffer(buffers, child, nr, gi)
     finally:
         _ACTIVE_NEEDED.pop()
         STATE.enabled = prev_enabled
@@ -418,36 +436,21 @@ def run_backward(roots, grads, *, retain_graph: bool, create_graph: bool, inputs
 
 
 def _add_to_buffer(buffers: dict, node: Node, nr: int, g) -> None:
+    cur = buffers.get(node)
     if node.n_outputs == 1:
-        cur = buffers.get(node)
         buffers[node] = g if cur is None else cur + g
     else:
-        cur = buffers.get(node)
         if cur is None:
             cur = buffers[node] = [None] * node.n_outputs
         cur[nr] = g if cur[nr] is None else cur[nr] + g
 
 
-def _discover(root_nodes, targets):
-    """Dependency counts of the nodes to run, and (with targets) the set that must run."""
-    deps: dict = {}
-    if targets is None:
-        stack = list(dict.fromkeys(root_nodes))
-        seen = set(stack)
-        while stack:
-            n = stack.pop()
-            for child, _ in n._next:
-                if child is None:
-                    continue
-                deps[child] = deps.get(child, 0) + 1
-                if child not in seen:
-                    seen.add(child)
-                    stack.append(child)
-        return deps, None
-    # Post-order (children first) without recursion, then keep what reaches a target.
+def _needed(buffers: dict, targets: dict) -> set:
+    """The nodes from which a target can be reached (the only ones that need to run)."""
+    # Post-order (children first) without recursion.
     order = []
     seen = set()
-    for r in dict.fromkeys(root_nodes):
+    for r in buffers:
         if r in seen:
             continue
         seen.add(r)
@@ -466,12 +469,7 @@ def _discover(root_nodes, targets):
     for n in order:
         if n in targets or any(c is not None and c in needed for c, _ in n._next):
             needed.add(n)
-    for n in order:
-        if n in needed:
-            for child, _ in n._next:
-                if child is not None and child in needed:
-                    deps[child] = deps.get(child, 0) + 1
-    return deps, needed
+    return needed
 
 
 def _node_pre_hooks(node, g, create_graph, multi):

@@ -20,12 +20,16 @@ Node classes are named from the op, never by hand: ``derivative("mul")`` makes
 
 from __future__ import annotations
 
+import itertools
 import os
 import sys
 from typing import Any, Callable
 
 __all__ = ["Node", "AccumulateGrad", "derivative", "VersionCounter", "gradient_edge",
            "RemovableHandle"]
+
+#: Sequence numbers order nodes by creation; the engine runs them in reverse (see engine.py).
+next_sequence_nr = itertools.count(1).__next__
 
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -74,6 +78,16 @@ class RemovableHandle:
         self.remove()
 
 
+class _Freed(tuple):
+    """Marks saved values released after backward (distinct from 'nothing saved')."""
+
+    def __repr__(self) -> str:
+        return "FREED"
+
+
+FREED = _Freed()
+
+
 class Node:
     """A recorded operation: ``grad_fn`` of the tensors it produced.
 
@@ -91,7 +105,7 @@ class Node:
     _out_version = 0
     _meta: tuple | None = None
     _args: Any = None
-    _freed = False
+    _special = False  # True once a hook, retain_grad or anomaly check needs the slow path
     _pre_hooks: dict | None = None
     _tensor_pre_hooks: dict | None = None
     _post_hooks: dict | None = None
@@ -106,6 +120,9 @@ class Node:
 
     def name(self) -> str:
         return type(self).__name__
+
+    def _sequence_nr(self) -> int:
+        return self._seq
 
     @property
     def metadata(self) -> dict:
@@ -127,6 +144,7 @@ class Node:
         """``fn(grad_inputs, grad_outputs)`` runs after this node; may return new grad_inputs."""
         if self._post_hooks is None:
             self._post_hooks = {}
+        self._special = True
         h = RemovableHandle(self._post_hooks)
         self._post_hooks[h.id] = fn
         return h
@@ -135,16 +153,17 @@ class Node:
         """``fn(grad_outputs)`` runs before this node; may return new grad_outputs."""
         if self._pre_hooks is None:
             self._pre_hooks = {}
+        self._special = True
         h = RemovableHandle(self._pre_hooks)
         self._pre_hooks[h.id] = fn
         return h
 
     def release(self) -> None:
-        """Drop saved values (after backward without ``retain_graph``)."""
-        if self._saved is not None or self._out is not None:
-            self._saved = None
-            self._out = None
-            self._freed = True
+        """Drop saved values (as backward does without ``retain_graph``)."""
+        if self._saved is not None:
+            self._saved = FREED
+        if self._out is not None:
+            self._out = FREED
 
     def backward(self, F, grad):  # pragma: no cover - every op overrides
         raise NotImplementedError
@@ -155,8 +174,10 @@ class AccumulateGrad(Node):
 
     def __init__(self, variable) -> None:
         self.variable = variable
+        self._seq = next_sequence_nr()
 
     saves_values = False
+    _special = True  # always takes the engine's full path
 
 
 def gradient_edge(t) -> tuple:

@@ -16,7 +16,7 @@ import numpy as np
 from .. import _dtype
 from .._tensor import Tensor, _make, _wrap_dim
 from ..autograd.grad_mode import STATE
-from ..autograd.graph import VersionCounter, accumulator
+from ..autograd.graph import VersionCounter, accumulator, next_sequence_nr
 
 __all__ = ["record", "register", "OPS", "operands", "as_tensor_arg", "wrap_dim", "dims_arg",
            "broadcast_error", "Tensor", "make"]
@@ -43,7 +43,7 @@ def register(*names: str, method: bool = True, function: bool = True):
 
 
 def _edge(t):
-    if t is None or t.__class__ is not Tensor and not isinstance(t, Tensor) or not t._rg:
+    if t is None or not t._rg:
         return (None, 0)
     fn = t._grad_fn
     if fn is not None:
@@ -60,31 +60,53 @@ def record(cls, out: np.ndarray, inputs: tuple, saved: tuple | None = None, args
     op's other arguments; ``save_out`` keeps the result for the derivative; ``meta`` per input
     ``(shape, dtype)`` when the gradient must be reduced or cast back to it.
     """
-    if STATE.enabled:
+    if out.__class__ is not _ndarray:
+        out = np.asarray(out)
+    if not STATE.enabled or out.dtype.kind not in "fc":
+        return _make(out)
+    if len(inputs) == 1:
+        t = inputs[0]
+        if not t._rg:
+            return _make(out)
+        fn = t._grad_fn
+        edges = ((fn, t._output_nr) if fn is not None else (accumulator(t), 0),)
+    elif len(inputs) == 2:
+        a, b = inputs
+        if not ((a is not None and a._rg) or (b is not None and b._rg)):
+            return _make(out)
+        edges = (_edge(a), _edge(b))
+    else:
         for t in inputs:
             if t is not None and t._rg:
                 break
         else:
             return _make(out)
-        if out.dtype.kind not in "fc":
-            return _make(out)
-        node = cls()
-        node._next = tuple([_edge(t) for t in inputs])
-        if saved is not None:
-            node._saved = saved
-            node._versions = tuple([
-                (0 if t._vc is None else t._vc.value) if isinstance(t, Tensor) else None
-                for t in saved])
-        if args is not None:
-            node._args = args
-        if meta is not None:
-            node._meta = meta
-        res = _make(out, True, node)
-        if save_out:
-            node._out = out
-            node._out_vc = res._vc = VersionCounter()
-        return res
-    return _make(out)
+        edges = tuple([_edge(t) for t in inputs])
+    node = cls()
+    node._seq = next_sequence_nr()
+    node._next = edges
+    if saved is not None:
+        node._saved = saved
+        versions = []
+        for t in saved:
+            if t.__class__ is Tensor or isinstance(t, Tensor):
+                vc = t._vc
+                versions.append(0 if vc is None else vc.value)
+            else:
+                versions.append(None)
+        node._versions = versions
+    if args is not None:
+        node._args = args
+    if meta is not None:
+        node._meta = meta
+    res = _make(out, True, node)
+    if save_out:
+        node._out = out
+        node._out_vc = res._vc = VersionCounter()
+    return res
+
+
+_ndarray = np.ndarray
 
 
 def record_multi(cls, outs: list, inputs: tuple, saved=None, args=None, meta=None) -> tuple:
@@ -92,6 +114,7 @@ def record_multi(cls, outs: list, inputs: tuple, saved=None, args=None, meta=Non
     if not (STATE.enabled and any(t is not None and t._rg for t in inputs)):
         return tuple(_make(o) for o in outs)
     node = cls()
+    node._seq = next_sequence_nr()
     node.n_outputs = len(outs)
     node._next = tuple([_edge(t) for t in inputs])
     if saved is not None:
