@@ -21,6 +21,7 @@ import heapq
 
 import numpy as np
 
+from . import anomaly
 from .grad_mode import STATE
 from .graph import FREED, AccumulateGrad, Node, gradient_edge
 
@@ -379,11 +380,18 @@ def run_backward(roots, grads, *, retain_graph: bool, create_graph: bool, inputs
                     continue
                 if node._pre_hooks:
                     g = _node_pre_hooks(node, g, create_graph, multi)
-                out = node.backward(F, g)
+                if node._anomaly_trace is None:
+                    out = node.backward(F, g)
+                else:
+                    try:
+                        out = node.backward(F, g)
+                        if anomaly.is_anomaly_check_nan_enabled():
+                            _check_nan(node, out)
+                    except Exception:
+                        anomaly.report(node)
+                        raise
                 if node._post_hooks:
                     out = _node_post_hooks(node, out, g, create_graph)
-                if node._anomaly_trace is not None:
-                    _check_nan(node, out)
             else:
                 out = node.backward(F, g)
             if not retain_graph:

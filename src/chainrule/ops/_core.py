@@ -15,6 +15,8 @@ import numpy as np
 
 from .. import _dtype
 from .._tensor import Tensor, _make, _wrap_dim
+from ..autograd.anomaly import _STATE as _ANOMALY
+from ..autograd.anomaly import forward_trace
 from ..autograd.grad_mode import STATE
 from ..autograd.graph import VersionCounter, accumulator, next_sequence_nr
 
@@ -99,6 +101,9 @@ def record(cls, out: np.ndarray, inputs: tuple, saved: tuple | None = None, args
         node._args = args
     if meta is not None:
         node._meta = meta
+    if _ANOMALY["enabled"]:
+        node._anomaly_trace = forward_trace()
+        node._special = True
     res = _make(out, True, node)
     if save_out:
         node._out = out
