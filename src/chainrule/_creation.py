@@ -267,14 +267,18 @@ def linspace(start, end, steps: int, *, dtype: DType | None = None, device=None,
     dt = _float_dt(dtype)
     if steps < 0:
         raise RuntimeError("number of steps must be non-negative")
-    # PyTorch fills the first half forward from start and the second half back from end
+    # PyTorch fills the first half forward from start and the second half back from end, with
+    # the step rounded to the dtype and each value rounded once (as a fused multiply-add)
+    calc = dt.np if dt.is_floating_point else np.dtype(np.float32)
+    wide = np.longdouble
     if steps == 1:
-        data = np.array([start], dtype=np.float64)
+        data = np.array([start], dtype=wide)
     else:
-        step = (end - start) / (steps - 1)
-        idx = np.arange(steps, dtype=np.float64)
+        step = (calc.type(end) - calc.type(start)) / calc.type(steps - 1)
+        idx = np.arange(steps, dtype=wide)
         half = steps // 2
-        data = np.where(idx < half, start + step * idx, end - step * (steps - idx - 1))
+        data = np.where(idx < half, wide(calc.type(start)) + wide(step) * idx,
+                        wide(calc.type(end)) - wide(step) * (steps - idx - 1))
     if not dt.is_floating_point:
         data = np.trunc(data)
     return _finish(data.astype(dt.np), requires_grad)

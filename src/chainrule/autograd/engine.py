@@ -348,6 +348,8 @@ def run_backward(roots, grads, *, retain_graph: bool, create_graph: bool, inputs
     prev_enabled = STATE.enabled
     STATE.enabled = create_graph
     _ACTIVE_NEEDED.append(needed)
+    errstate = np.errstate(all="ignore")  # inf/nan propagate silently, as in PyTorch
+    errstate.__enter__()
     try:
         slow_all = targets is not None
         while heap:
@@ -425,6 +427,7 @@ def run_backward(roots, grads, *, retain_graph: bool, create_graph: bool, inputs
                         push(heap, (-child._seq, child))
                     _add_to_buffer(buffers, child, nr, gi)
     finally:
+        errstate.__exit__(None, None, None)
         _ACTIVE_NEEDED.pop()
         STATE.enabled = prev_enabled
 
