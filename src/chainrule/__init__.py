@@ -10,7 +10,7 @@ tensor(7.)
 
 from __future__ import annotations
 
-from . import autograd, ops
+from . import autograd, ops, optim, utils
 from ._creation import (
     arange,
     as_tensor,
@@ -57,6 +57,25 @@ from ._dtype import (
     uint8,
 )
 from ._printing import get_printoptions, set_printoptions
+from ._random import (
+    Generator,
+    bernoulli,
+    default_generator,
+    get_rng_state,
+    initial_seed,
+    manual_seed,
+    multinomial,
+    normal,
+    rand,
+    rand_like,
+    randint,
+    randint_like,
+    randn,
+    randn_like,
+    randperm,
+    seed,
+    set_rng_state,
+)
 from ._tensor import Size, Tensor, device
 from .autograd.grad_mode import (
     enable_grad,
@@ -66,6 +85,7 @@ from .autograd.grad_mode import (
     no_grad,
     set_grad_enabled,
 )
+from .serialization import load, save
 
 globals().update(ops.OPS)
 
