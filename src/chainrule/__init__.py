@@ -11,6 +11,7 @@ tensor(7.)
 from __future__ import annotations
 
 from . import autograd, ops, optim, utils
+from . import nn
 from ._creation import (
     arange,
     as_tensor,
