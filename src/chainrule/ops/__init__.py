@@ -5,7 +5,8 @@ Importing this package registers each op as ``chainrule.<name>`` and as a Tensor
 
 from __future__ import annotations
 
-from . import _graphmath, arithmetic, conversion, extrema, indexing, join, reduction, scatter, softmax, unary, view  # noqa: F401,E501
+from . import _graphmath, arithmetic, conversion, extrema, indexing, join, masked, reduction, scatter, softmax, unary, view  # noqa: F401,E501
+from . import activation, contraction, linalg, selection  # noqa: F401
 from . import inplace  # noqa: F401  (after the families: it wraps their ops)
 from ._core import OPS
 
