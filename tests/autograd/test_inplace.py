@@ -155,3 +155,25 @@ def test_unmodified_add_inplace_keeps_gradients_right_vs_torch():
         (z * z).sum().backward()
         out.append(x.grad.numpy().copy())
     np.testing.assert_allclose(out[0], out[1], rtol=1e-6)
+
+
+def test_inplace_through_views_of_non_leaf_matches_torch():
+    pt = pytest.importorskip("torch")
+    out = []
+    for lib in (torch, pt):
+        x = lib.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], requires_grad=True)
+        y = x * 2
+        y[0] += 1
+        y[:, 1].mul_(x[:, 0])
+        y[1:] = y[:-1] * 2
+        (y * y).sum().backward()
+        out.append((x.grad.numpy().copy(), y.detach().numpy().copy()))
+    np.testing.assert_allclose(out[0][0], out[1][0], rtol=1e-6)
+    np.testing.assert_allclose(out[0][1], out[1][1], rtol=1e-6)
+
+
+def test_inplace_on_view_of_leaf_raises():
+    x = torch.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match="^a view of a leaf Variable that requires grad is "
+                                           "being used in an in-place operation.$"):
+        x[0].mul_(2)

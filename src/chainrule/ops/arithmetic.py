@@ -116,7 +116,10 @@ def mul(input, other) -> Tensor:
     out = _compute(np.multiply, da, db, ta, tb, dt)
     if not _tracked(ta, tb):
         return make(out)
-    return record(MulBackward0, out, (ta, tb), saved=(_sv(ta, da), _sv(tb, db)),
+    # d/dx needs y and d/dy needs x: save each operand only if the other wants a gradient
+    return record(MulBackward0, out, (ta, tb),
+                  saved=(_sv(ta, da) if tb is not None and tb._rg else None,
+                         _sv(tb, db) if ta is not None and ta._rg else None),
                   meta=binary_meta(ta, tb, out))
 
 
@@ -167,7 +170,9 @@ def div(input, other, *, rounding_mode: str | None = None) -> Tensor:
         out = _compute(np.true_divide, da, db, ta, tb, dt)
     if not _tracked(ta, tb):
         return make(out)
-    return record(DivBackward0, out, (ta, tb), saved=(_sv(ta, da), _sv(tb, db)),
+    # d/dx needs only y; d/dy needs x and y
+    return record(DivBackward0, out, (ta, tb),
+                  saved=(_sv(ta, da) if tb is not None and tb._rg else None, _sv(tb, db)),
                   meta=binary_meta(ta, tb, out))
 
 

@@ -24,8 +24,11 @@ from ..autograd.grad_mode import STATE
 from ..autograd.graph import derivative
 from . import arithmetic
 from ._core import OPS, Tensor, make, record, register
+from ._inplace_core import rebase_view, refresh_view
 
 _LEAF_ERROR = "a leaf Variable that requires grad is being used in an in-place operation."
+_VIEW_OF_LEAF_ERROR = ("a view of a leaf Variable that requires grad is being used in an "
+                       "in-place operation.")
 _TYPE_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
                "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
                "bool": "Bool", "complex64": "ComplexFloat", "complex128": "ComplexDouble"}
@@ -42,14 +45,16 @@ def check_inplace(self: Tensor, args=()) -> bool:
     """Whether an in-place op on ``self`` records a graph; raises for a leaf requiring grad."""
     if not STATE.enabled:
         return False
+    base = self._base
     if self._rg:
         if self._grad_fn is None:
             raise RuntimeError(_LEAF_ERROR)
-        if self._base is not None and self._base._rg:
-            raise RuntimeError(
-                "chainrule does not yet differentiate an in-place operation on a view of a "
-                "tensor that requires grad (PyTorch rebases the base's history here); apply "
-                "the operation out of place, or to the base tensor, instead.")
+        if base is not None and base._rg and base._grad_fn is None:
+            raise RuntimeError(_VIEW_OF_LEAF_ERROR)
+        return True
+    if base is not None and base._rg:
+        if base._grad_fn is None:
+            raise RuntimeError(_VIEW_OF_LEAF_ERROR)
         return True
     return _any_requires_grad(args)
 
@@ -81,6 +86,7 @@ def apply_inplace(self: Tensor, op: Callable, *args, **kwargs) -> Tensor:
         _write(self, res._data)
         self._version_counter().bump()
         return self
+    refresh_view(self)  # a view whose base changed since it was recorded
     old = make(self._data.copy(), self._rg, self._grad_fn)
     old._output_nr = self._output_nr
     res = op(old, *args, **kwargs)
@@ -96,6 +102,7 @@ def apply_inplace(self: Tensor, op: Callable, *args, **kwargs) -> Tensor:
         self._grad_fn = node
         self._rg = True
         self._output_nr = res._output_nr
+        rebase_view(self)  # the base now holds the new values in the view's region
     return self
 
 
