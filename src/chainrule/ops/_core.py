@@ -44,9 +44,13 @@ def register(*names: str, method: bool = True, function: bool = True):
     return deco
 
 
+NO_EDGE = (None, 0)  # shared: an input that wants no gradient
+_NO_VERSIONS = {1: (None,), 2: (None, None)}
+
+
 def _edge(t):
     if t is None or not t._rg:
-        return (None, 0)
+        return NO_EDGE
     fn = t._grad_fn
     if fn is not None:
         return (fn, t._output_nr)
@@ -112,6 +116,55 @@ def record(cls, out: np.ndarray, inputs: tuple, saved: tuple | None = None, args
 
 
 _ndarray = np.ndarray
+
+
+def record_unary(cls, out: np.ndarray, x: Tensor, save_input: bool = False,
+                 save_out: bool = False, args=None) -> Tensor:
+    """:func:`record` for an op of one tensor (the hot path of elementwise math)."""
+    if out.__class__ is not _ndarray:
+        out = np.asarray(out)
+    if not (x._rg and STATE.enabled) or out.dtype.kind not in "fc":
+        return _make(out)
+    fn = x._grad_fn
+    node = cls()
+    node._seq = next_sequence_nr()
+    node._next = ((fn, x._output_nr) if fn is not None else (accumulator(x), 0),)
+    if save_input:
+        node._saved = (x,)
+        vc = x._vc
+        node._versions = (0 if vc is None else vc.value,)
+    if args is not None:
+        node._args = args
+    if _ANOMALY["enabled"]:
+        node._anomaly_trace = forward_trace()
+        node._special = True
+    res = _make(out, True, node)
+    if save_out:
+        node._out = out
+        node._out_vc = res._vc = VersionCounter()
+    return res
+
+
+def record_with_number(cls, out: np.ndarray, x: Tensor, number, save_number: bool,
+                       args=None) -> Tensor:
+    """:func:`record` for ``tensor <op> number``: the number is a constant second input."""
+    if out.__class__ is not _ndarray:
+        out = np.asarray(out)
+    if not (x._rg and STATE.enabled):
+        return _make(out)
+    fn = x._grad_fn
+    node = cls()
+    node._seq = next_sequence_nr()
+    node._next = ((fn, x._output_nr) if fn is not None else (accumulator(x), 0), NO_EDGE)
+    if save_number:
+        node._saved = (None, number)
+        node._versions = _NO_VERSIONS[2]
+    if args is not None:
+        node._args = args
+    if _ANOMALY["enabled"]:
+        node._anomaly_trace = forward_trace()
+        node._special = True
+    return _make(out, True, node)
 
 
 def record_multi(cls, outs: list, inputs: tuple, saved=None, args=None, meta=None) -> tuple:

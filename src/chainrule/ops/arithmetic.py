@@ -12,7 +12,16 @@ import numpy as np
 from .. import _dtype
 from ..autograd.grad_mode import STATE
 from ..autograd.graph import Node, derivative
-from ._core import Tensor, binary_meta, broadcast_error, make, operands, record, register
+from ._core import (
+    Tensor,
+    binary_meta,
+    broadcast_error,
+    make,
+    operands,
+    record,
+    record_with_number,
+    register,
+)
 
 
 def _compute(fn, da, db, ta, tb, dt):
@@ -25,6 +34,13 @@ def _compute(fn, da, db, ta, tb, dt):
     if dt is not None and out.dtype != dt:
         out = out.astype(dt)
     return out
+
+
+def _float_by_number(input, other) -> bool:
+    """The hot case: a floating tensor and a Python number (NumPy keeps the tensor's dtype)."""
+    oc = other.__class__
+    return (oc is float or oc is int) and input.__class__ is Tensor and \
+        input._data.dtype.kind == "f"
 
 
 def _tracked(ta, tb) -> bool:
@@ -50,6 +66,8 @@ def AddBackward0(node, F, g):
 @register("add")
 def add(input, other, *, alpha=1) -> Tensor:
     """``input + alpha * other``, broadcasting."""
+    if alpha == 1 and _float_by_number(input, other):
+        return record_with_number(AddBackward0, input._data + other, input, other, False, 1)
     ta, tb, da, db, dt = operands(input, other)
     if alpha != 1:
         db = db * alpha
@@ -112,6 +130,8 @@ def MulBackward0(node, F, g):
 @register("mul", "multiply")
 def mul(input, other) -> Tensor:
     """Elementwise product, broadcasting."""
+    if _float_by_number(input, other):
+        return record_with_number(MulBackward0, input._data * other, input, other, True)
     ta, tb, da, db, dt = operands(input, other)
     out = _compute(np.multiply, da, db, ta, tb, dt)
     if not _tracked(ta, tb):

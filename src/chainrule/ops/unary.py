@@ -13,7 +13,7 @@ import numpy as np
 
 from .. import _dtype
 from ..autograd.graph import derivative
-from ._core import Tensor, make, record, register
+from ._core import Tensor, make, record, record_unary, register
 
 _SQRT_PI = math.sqrt(math.pi)
 _LN2 = math.log(2.0)
@@ -95,7 +95,17 @@ UNARY = {
 _INTEGER_PASSTHROUGH = {"floor", "ceil", "round", "trunc"}
 
 
+# Ops whose domain errors (log(0), sqrt(-1)...) are common: NumPy's warnings are silenced for
+# them, as PyTorch warns about none. Entering np.errstate costs more than a small op itself,
+# so the others run unguarded (their only warnings are rare overflows).
+_DOMAIN_ERRORS = {"log", "log2", "log10", "log1p", "sqrt", "rsqrt", "reciprocal", "asin",
+                  "acos", "acosh", "atanh"}
+
+
 def _make_unary(name: str, np_fn, saves: str | None, rule):
+    guarded = name in _DOMAIN_ERRORS
+    save_input, save_output = saves == "x", saves == "y"
+    passthrough = name in _INTEGER_PASSTHROUGH
     if saves == "x":
         def backward(node, F, g):
             return (rule(F, g, F.saved(node)[0]),)
@@ -110,16 +120,16 @@ def _make_unary(name: str, np_fn, saves: str | None, rule):
 
     def op(input: Tensor) -> Tensor:
         d = input._data
-        if name in _INTEGER_PASSTHROUGH and d.dtype.kind in "iub":
-            return make(d.copy())
-        d = _float_input(d)
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        if d.dtype.kind not in "fc":
+            if passthrough:
+                return make(d.copy())
+            d = _float_input(d)
+        if guarded:
+            with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+                out = np_fn(d)
+        else:
             out = np_fn(d)
-        if out.__class__ is not np.ndarray:
-            out = np.asarray(out)
-        if saves == "x":
-            return record(cls, out, (input,), saved=(input,))
-        return record(cls, out, (input,), save_out=saves == "y")
+        return record_unary(cls, out, input, save_input, save_output)
 
     op.__name__ = op.__qualname__ = name
     op.__doc__ = f"Elementwise ``{name}``."
