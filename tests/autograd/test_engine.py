@@ -288,3 +288,13 @@ def test_matches_torch_on_a_mixed_graph():
         results.append((loss.item(), x.grad.numpy().copy(), w.grad.numpy().copy()))
     for a, b in zip(results[0], results[1]):
         np.testing.assert_allclose(a, b, rtol=1e-10)
+
+
+def test_leaf_used_first_by_a_unary_op_gets_all_its_gradient():
+    # a leaf's AccumulateGrad is created by its first use and must be ordered before that node
+    x = torch.tensor([0.5, 1.0], requires_grad=True)
+    (g,) = torch.autograd.grad(x.exp() - x, x, torch.ones(2))
+    np.testing.assert_allclose(g.numpy(), np.exp([0.5, 1.0]) - 1, rtol=1e-6)
+    y = torch.tensor([0.5, 1.0], requires_grad=True)
+    (g,) = torch.autograd.grad(y * 2.0 + y.tanh(), y, torch.ones(2))
+    np.testing.assert_allclose(g.numpy(), 2 + 1 - np.tanh([0.5, 1.0]) ** 2, rtol=1e-6)

@@ -126,9 +126,10 @@ def record_unary(cls, out: np.ndarray, x: Tensor, save_input: bool = False,
     if not (x._rg and STATE.enabled) or out.dtype.kind not in "fc":
         return _make(out)
     fn = x._grad_fn
+    edge = (fn, x._output_nr) if fn is not None else (accumulator(x), 0)
     node = cls()
-    node._seq = next_sequence_nr()
-    node._next = ((fn, x._output_nr) if fn is not None else (accumulator(x), 0),)
+    node._seq = next_sequence_nr()  # after the edge: a new AccumulateGrad must come first
+    node._next = (edge,)
     if save_input:
         node._saved = (x,)
         vc = x._vc
@@ -153,9 +154,10 @@ def record_with_number(cls, out: np.ndarray, x: Tensor, number, save_number: boo
     if not (x._rg and STATE.enabled):
         return _make(out)
     fn = x._grad_fn
+    edge = (fn, x._output_nr) if fn is not None else (accumulator(x), 0)
     node = cls()
-    node._seq = next_sequence_nr()
-    node._next = ((fn, x._output_nr) if fn is not None else (accumulator(x), 0), NO_EDGE)
+    node._seq = next_sequence_nr()  # after the edge: a new AccumulateGrad must come first
+    node._next = (edge, NO_EDGE)
     if save_number:
         node._saved = (None, number)
         node._versions = _NO_VERSIONS[2]
