@@ -298,3 +298,24 @@ def test_leaf_used_first_by_a_unary_op_gets_all_its_gradient():
     y = torch.tensor([0.5, 1.0], requires_grad=True)
     (g,) = torch.autograd.grad(y * 2.0 + y.tanh(), y, torch.ones(2))
     np.testing.assert_allclose(g.numpy(), 2 + 1 - np.tanh([0.5, 1.0]) ** 2, rtol=1e-6)
+
+
+def test_leaves_never_share_gradient_memory():
+    class Twice(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, a, b):
+            return a + b
+
+        @staticmethod
+        def backward(ctx, g):
+            r = g * 1
+            return r, r  # the same array for both inputs
+
+    a = torch.tensor([1.0, 2.0], requires_grad=True)
+    b = torch.tensor([1.0, 2.0], requires_grad=True)
+    Twice.apply(a, b).sum().backward()
+    a.grad.zero_()
+    assert b.grad.tolist() == [1.0, 1.0]
+    w = torch.ones(2, 3, requires_grad=True)
+    (torch.ones(4, 3) @ w.t()).sum().backward()  # t()'s gradient is a transposed view
+    assert w.grad.tolist() == [[4.0] * 3] * 2

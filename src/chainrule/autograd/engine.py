@@ -341,7 +341,7 @@ def run_backward(roots, grads, *, retain_graph: bool, create_graph: bool, inputs
     keep_alive = []
     for v in buffers.values():
         if v is not None and not isinstance(v, list):
-            shared_ids.add(id(v))
+            _share(v, shared_ids)
             keep_alive.append(v)
 
     pop, push = heapq.heappop, heapq.heappush
@@ -376,7 +376,7 @@ def run_backward(roots, grads, *, retain_graph: bool, create_graph: bool, inputs
                         if node._pre_hooks:
                             g = _node_pre_hooks(node, g, create_graph, multi)
                         _accumulate(node.variable, g, create_graph,
-                                    id(g) not in shared_ids and (create_graph or g.base is None))
+                                    create_graph or _owned(g, shared_ids))
                     continue
                 if needed is not None and node not in needed:
                     continue
@@ -401,6 +401,8 @@ def run_backward(roots, grads, *, retain_graph: bool, create_graph: bool, inputs
                     node._saved = FREED
                 if node._out is not None:
                     node._out = FREED
+            if not create_graph and len(out) > 1:
+                _share_duplicates(out, shared_ids)
             meta = node._meta
             i = -1
             for child, nr in node._next:
@@ -413,7 +415,7 @@ def run_backward(roots, grads, *, retain_graph: bool, create_graph: bool, inputs
                 if meta is not None and meta[i] is not None:
                     gi = _validate(node, i, gi, meta[i], create_graph)
                 if gi is g and not create_graph:
-                    shared_ids.add(id(gi))
+                    _share(gi, shared_ids)
                     keep_alive.append(gi)
                 if child.n_outputs == 1:
                     cur = buffers.get(child)
@@ -441,9 +443,43 @@ def run_backward(roots, grads, *, retain_graph: bool, create_graph: bool, inputs
                 f"The differentiated Tensor at index {i} appears to not have been used in the "
                 "graph. Set allow_unused=True if this is the desired behavior.")
         if g is not None and not create_graph:
-            g = _wrap_grad(g if id(g) not in shared_ids else g.copy(), False)
+            g = _wrap_grad(g if _owned(g, shared_ids) else g.copy(), False)
         results.append(g)
     return tuple(results)
+
+
+def _share(g, shared_ids: set) -> None:
+    """Mark ``g`` (and the array it views) as reachable from more than one place."""
+    shared_ids.add(id(g))
+    base = getattr(g, "base", None)
+    if base is not None:
+        shared_ids.add(id(base))
+
+
+def _share_duplicates(grads, shared_ids: set) -> None:
+    """Mark the gradients of a node that hands one array (or views of one) to several inputs."""
+    keys = []
+    for g in grads:
+        if g is not None:
+            base = getattr(g, "base", None)
+            keys.append(id(g if base is None else base))
+    if len(keys) != len(set(keys)):
+        for g in grads:
+            if g is not None:
+                _share(g, shared_ids)
+
+
+def _owned(g, shared_ids: set) -> bool:
+    """Whether the engine alone holds ``g``, so ``.grad`` may keep it without a copy.
+
+    Arrays a rule computed are owned, and so are writable views of them (a transposed
+    matmul result); a seed, a gradient passed on to several inputs, or a read-only broadcast
+    view is not.
+    """
+    if id(g) in shared_ids:
+        return False
+    base = g.base
+    return base is None or (g.flags.writeable and id(base) not in shared_ids)
 
 
 def _add_to_buffer(buffers: dict, node: Node, nr: int, g) -> None:
