@@ -10,8 +10,7 @@ tensor(7.)
 
 from __future__ import annotations
 
-from . import autograd, ops, optim, utils
-from . import nn
+from . import autograd, nn, ops, optim, utils
 from ._creation import (
     arange,
     as_tensor,

@@ -26,8 +26,8 @@ AccumulateGrad(x): grad 4.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 import numpy as np
 
@@ -135,8 +135,10 @@ class BackwardStep:
 
         if self.node.startswith("AccumulateGrad"):
             return f"{self.node}: grad {fmt(self.grad_out[0])}"
+        grad_in = ", ".join(fmt(g) for g in self.grad_in)
+        trailing = "," if len(self.grad_in) == 1 else ""
         return (f"{self.node}: grad_out {', '.join(fmt(g) for g in self.grad_out)} -> grad_in "
-                f"({', '.join(fmt(g) for g in self.grad_in)}{',' if len(self.grad_in) == 1 else ''})")
+                f"({grad_in}{trailing})")
 
 
 def trace_backward(t: Tensor, gradient: Tensor | None = None,

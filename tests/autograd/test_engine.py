@@ -162,7 +162,8 @@ def test_grad_allow_unused_and_materialize():
 
 def test_non_scalar_backward_needs_gradient():
     x = torch.tensor([1.0, 2.0], requires_grad=True)
-    with pytest.raises(RuntimeError, match="^grad can be implicitly created only for scalar outputs$"):
+    with pytest.raises(RuntimeError,
+                       match="^grad can be implicitly created only for scalar outputs$"):
         (x * 2).backward()
 
 

@@ -21,7 +21,8 @@ ENTRIES = []
 for _n in _SMOOTH:
     _names = (_n, _ALIASES[_n]) if _n in _ALIASES else _n
     ENTRIES.append(OpInfo(_names, lambda lib, x, _f=_n: getattr(lib, _f)(x),
-                          [(_DOMAIN.get(_n, arr(3, 4)),), (np.array(_DOMAIN.get(_n, arr(3, 4))[0, 0]),)]))
+                          [(_DOMAIN.get(_n, arr(3, 4)),),
+                           (np.array(_DOMAIN.get(_n, arr(3, 4))[0, 0]),)]))
     ENTRIES.append(OpInfo(_n, lambda lib, x, _f=_n: getattr(x, _f)(), [(ints(3, low=1),)],
                           differentiable=False, variant="int"))
 
@@ -31,7 +32,8 @@ for _n in ("floor", "ceil", "round", "trunc", "frac"):
     _names = ("trunc", "fix") if _n == "trunc" else _n
     ENTRIES.append(OpInfo(_names, lambda lib, x, _f=_n: getattr(lib, _f)(x), [(_ROUNDING,)],
                           smooth=False))
-    ENTRIES.append(OpInfo(_n, lambda lib, x, _f=_n: getattr(lib, _f)(x), [(_HALVES,), (ints(3),)] if _n != "frac" else [(_HALVES,)],
+    _samples = [(_HALVES,), (ints(3),)] if _n != "frac" else [(_HALVES,)]
+    ENTRIES.append(OpInfo(_n, lambda lib, x, _f=_n: getattr(lib, _f)(x), _samples,
                           differentiable=False, variant="halves"))
 ENTRIES += [
     OpInfo("round", lambda lib, x: lib.round(x, decimals=1), [(np.array([1.25, -2.37, 0.05]),)],

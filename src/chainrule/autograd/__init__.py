@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from . import functional
+from .anomaly import detect_anomaly, set_detect_anomaly
+from .backward import backward, grad
+from .function import Function, FunctionCtx, once_differentiable
 from .grad_mode import (
     enable_grad,
     inference_mode,
@@ -10,10 +14,6 @@ from .grad_mode import (
     no_grad,
     set_grad_enabled,
 )
-from . import functional
-from .anomaly import detect_anomaly, set_detect_anomaly
-from .backward import backward, grad
-from .function import Function, FunctionCtx, once_differentiable
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .graph import Node
 

@@ -98,7 +98,8 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None,
     if allow_unused is None:
         allow_unused = materialize_grads
     if materialize_grads and not allow_unused:
-        raise ValueError("Expected allow_unused to be True or not passed when materialize_grads=True")
+        raise ValueError(
+            "Expected allow_unused to be True or not passed when materialize_grads=True")
     grads = _as_tuple(grad_outputs) if grad_outputs is not None else (None,) * len(outs)
     for t in ins:
         if not isinstance(t, Tensor):

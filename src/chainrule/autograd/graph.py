@@ -23,7 +23,8 @@ from __future__ import annotations
 import itertools
 import os
 import sys
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 __all__ = ["Node", "AccumulateGrad", "derivative", "VersionCounter", "gradient_edge",
            "RemovableHandle"]

@@ -5,9 +5,25 @@ Importing this package registers each op as ``chainrule.<name>`` and as a Tensor
 
 from __future__ import annotations
 
-from . import _graphmath, arithmetic, conversion, extrema, indexing, join, masked, reduction, scatter, softmax, unary, view  # noqa: F401,E501
-from . import activation, contraction, linalg, selection  # noqa: F401
-from . import inplace  # noqa: F401  (after the families: it wraps their ops)
+from . import (  # noqa: F401,E501  # noqa: F401
+    _graphmath,
+    activation,
+    arithmetic,
+    contraction,
+    conversion,
+    extrema,
+    indexing,
+    inplace,  # noqa: F401  (after the families: it wraps their ops)
+    join,
+    linalg,
+    masked,
+    reduction,
+    scatter,
+    selection,
+    softmax,
+    unary,
+    view,
+)
 from ._core import OPS
 
 __all__ = ["OPS"]

@@ -9,7 +9,7 @@ database tests check for completeness.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
@@ -31,7 +31,7 @@ OPS: dict[str, Callable] = {}
 
 
 def register(*names: str, method: bool = True, function: bool = True):
-    """Publish an op under ``names`` as ``chainrule.<name>`` and (if ``method``) ``Tensor.<name>``."""
+    """Publish an op as ``chainrule.<name>`` and (if ``method``) ``Tensor.<name>``."""
 
     def deco(fn: Callable) -> Callable:
         for n in names or (fn.__name__,):

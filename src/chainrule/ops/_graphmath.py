@@ -8,7 +8,7 @@ needs a new name in ``F`` declares it with :func:`define_math`, giving both vers
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 

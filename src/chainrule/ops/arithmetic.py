@@ -88,7 +88,8 @@ def sub(input, other, *, alpha=1) -> Tensor:
     """``input - alpha * other``, broadcasting."""
     ta, tb, da, db, dt = operands(input, other)
     if (ta is not None and ta._data.dtype.kind == "b") and (
-            tb is None and isinstance(other, bool) or tb is not None and tb._data.dtype.kind == "b"):
+            tb is None and isinstance(other, bool)
+            or tb is not None and tb._data.dtype.kind == "b"):
         raise RuntimeError(
             "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` "
             "or `logical_xor()` operator instead.")

@@ -15,7 +15,7 @@ be modified in place while grad mode is on, as in PyTorch.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
