@@ -580,3 +580,143 @@ def test_inplace_sampling_of_a_nonleaf_has_zero_gradient():
     assert y.requires_grad and not y.is_leaf
     y.sum().backward()
     assert np.array_equal(x.grad._data, np.zeros(3, np.float32))
+
+
+# =========================================================================== engine bookkeeping
+
+@pytest.mark.parametrize("words", [0, 1, 623, 624, 625, 1247, 1248, 1249, 5000])
+def test_state_matches_torch_at_row_boundaries(words):
+    # int32 random_() draws one word per element in both; the state (left/next included)
+    # must then be byte-identical, and a state saved by torch must continue identically.
+    torch = both_seeded(31)
+    cr.empty(words, dtype=cr.int32).random_()
+    torch.empty(words, dtype=torch.int32).random_()
+    assert cr.get_rng_state()._data.tobytes() == torch.get_rng_state().numpy().tobytes()
+    cr.set_rng_state(cr.tensor(torch.get_rng_state().numpy()))
+    assert same(cr.empty(700, dtype=cr.int32).random_(),
+                torch.empty(700, dtype=torch.int32).random_())
+    assert cr.get_rng_state()._data.tobytes() == torch.get_rng_state().numpy().tobytes()
+
+
+def test_engine_seeding_paths_agree():
+    from chainrule._random._engine import MT19937, seed_words
+
+    for seed in (0, 1, 5489, 2**32 - 1, 2**32 + 7, 2**64 - 1):
+        fast = MT19937(seed)  # NumPy's C seeding
+        slow = MT19937(0)
+        slow.load(seed_words(seed), left=1, next=0)  # the fallback without it
+        assert np.array_equal(fast.key(), slow.key())
+        assert (fast.left, fast.next) == (slow.left, slow.next) == (1, 0)
+        assert np.array_equal(fast.raw(1500), slow.raw(1500))
+
+
+def test_factories_return_version_zero_like_torch():
+    torch = _torch()
+    for ours, theirs in ((cr.rand(3), torch.rand(3)), (cr.randn(3), torch.randn(3)),
+                         (cr.randint(5, (3,)), torch.randint(5, (3,))),
+                         (cr.randperm(3), torch.randperm(3)),
+                         (cr.normal(0.0, 1.0, (3,)), torch.normal(0.0, 1.0, (3,))),
+                         (cr.bernoulli(cr.rand(3)), torch.bernoulli(torch.rand(3)))):
+        assert ours._version == theirs._version == 0
+
+
+# =========================================================================== randperm's shuffle
+
+def _swaps_by_loop(t):
+    perm = list(range(len(t)))
+    for i, j in enumerate(t.tolist()):
+        perm[i], perm[j] = perm[j], perm[i]
+    return np.array(perm, dtype=np.int64)
+
+
+def test_vectorised_swap_sequence_matches_the_loop():
+    from chainrule._random._integer import _swap_sequence
+
+    rng = np.random.default_rng(0)
+    cases = []
+    for n in list(range(1, 40)) + [100, 1000, 20000]:
+        i = np.arange(n)
+        cases += [i + rng.integers(0, n - i) for _ in range(20 if n < 40 else 3)]
+        cases += [i.copy(), np.minimum(i + 1, n - 1), np.full(n, n - 1),
+                  np.maximum(i, n - 1 - i), np.minimum(i + rng.integers(0, 3, n), n - 1)]
+    for t in cases:
+        t = np.asarray(t, np.int64)
+        assert np.array_equal(_swap_sequence(t.copy()), _swaps_by_loop(t)), t
+
+
+# =========================================================================== Cephes kernels
+
+def _fma32_reference(a, b, c):
+    """Exactly rounded float32 a * b + c: the float64 product is exact, and a float64 sum that
+    sits exactly on a float32 tie while the true value (TwoSum gives the sum's error) does
+    not is nudged one float64 step toward the true value before rounding."""
+    p = np.multiply(a, b, dtype=np.float64)
+    s = p + np.float64(c) if np.ndim(c) == 0 else p + c.astype(np.float64)
+    tie = np.flatnonzero((s.view(np.int64) & 0x1FFFFFFF) == 0x10000000)
+    if tie.size:
+        pt = np.broadcast_to(p, s.shape)[tie]
+        ct = np.broadcast_to(np.asarray(c, np.float64), s.shape)[tie]
+        st = s[tie]
+        bp = st - ct
+        err = (ct - (st - bp)) + (pt - bp)
+        s[tie] = np.where(err == 0, st, np.nextafter(st, np.where(err > 0, np.inf, -np.inf)))
+    return s.astype(np.float32)
+
+
+def _log_reference(x):
+    f32 = np.float32
+    b = x.view(np.int32)
+    m = ((b & 0x007FFFFF) | 0x3F000000).view(np.float32)
+    small = m < f32(0.707106781186547524)
+    e = ((b >> 23) - 126).astype(np.float32) - small
+    x = np.where(small, m + m, m) - f32(1)
+    z = x * x
+    coeffs = [f32(v) for v in (
+        7.0376836292e-2, -1.1514610310e-1, 1.1676998740e-1, -1.2420140846e-1,
+        1.4249322787e-1, -1.6668057665e-1, 2.0000714765e-1, -2.4999993993e-1,
+        3.3333331174e-1)]
+    y = _fma32_reference(coeffs[0], x, coeffs[1])
+    for p in coeffs[2:]:
+        y = _fma32_reference(y, x, p)
+    y = _fma32_reference(y * x, z, e * f32(-2.12194440e-4))
+    y = y - z * f32(0.5)
+    return (x + y) + e * f32(0.693359375)
+
+
+def _sincos_reference(x):
+    f32, fma = np.float32, _fma32_reference
+    j = ((x * f32(1.27323954473516)).astype(np.int32) + 1) & ~1
+    y = j.astype(np.float32)
+    for d in (-0.78515625, -2.4187564849853515625e-4, -3.77489497744594108e-8):
+        x = fma(y, f32(d), x)
+    z = x * x
+    yc = fma(fma(f32(2.443315711809948e-5), z, f32(-1.388731625493765e-3)), z,
+             f32(4.166664568298827e-2)) * z
+    yc = fma(yc, z, -(z * f32(0.5))) + f32(1)
+    ys = fma(fma(f32(-1.9515295891e-4), z, f32(8.3321608736e-3)), z,
+             f32(-1.6666654611e-1)) * z
+    ys = fma(ys, x, x)
+    first = (j & 2) == 0
+    s, c = np.where(first, ys, yc), np.where(first, yc, ys)
+    s = np.where((j & 4) != 0, -s, s)
+    c = np.where(((j - 2) & 4) == 0, -c, c)
+    return s, c
+
+
+def test_cephes_kernels_match_exact_fma_on_every_input():
+    # The float32 Box-Muller kernel emulates PyTorch's fused multiply-adds by rounding float64
+    # sums, which is exact only because no sum on the way hits a float32 tie inexactly. The
+    # kernels see only 2**24 distinct inputs each, so that is checked here for all of them.
+    from chainrule._random._cephes import TWO_PI32, log_cephes, sincos_cephes
+
+    step = 1 << 16
+    for start in range(0, 1 << 24, step):
+        u = np.arange(start, start + step, dtype=np.int32).astype(np.float32)
+        u *= np.float32(2.0 ** -24)
+        x = np.float32(1) - u
+        assert np.array_equal(log_cephes(x).view(np.int32), _log_reference(x).view(np.int32))
+        theta = TWO_PI32 * u
+        s, c = sincos_cephes(theta)
+        rs, rc = _sincos_reference(theta)
+        assert np.array_equal(s.view(np.int32), rs.view(np.int32))
+        assert np.array_equal(c.view(np.int32), rc.view(np.int32))
