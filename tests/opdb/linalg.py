@@ -4,9 +4,8 @@ from . import OpInfo, arr
 
 
 def _linear(lib, *args):
-    import torch
-
-    fn = torch.nn.functional.linear if lib is torch else lib.linear
+    # PyTorch has linear only in torch.nn.functional; chainrule also at top level
+    fn = lib.nn.functional.linear if lib.__name__ == "torch" else lib.linear
     return fn(*args)
 
 
