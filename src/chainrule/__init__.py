@@ -10,7 +10,7 @@ tensor(7.)
 
 from __future__ import annotations
 
-from . import autograd, nn, ops, optim, utils, viz
+from . import autograd, linalg, nn, ops, optim, special, utils, viz
 from ._creation import (
     arange,
     as_tensor,
