@@ -105,6 +105,14 @@ def record(cls, out: np.ndarray, inputs: tuple, saved: tuple | None = None, args
         node._args = args
     if meta is not None:
         node._meta = meta
+    return _output(node, out, save_out)
+
+
+_ndarray = np.ndarray
+
+
+def _output(node, out: np.ndarray, save_out: bool) -> Tensor:
+    """The result tensor of a new ``node`` (which keeps ``out`` if its rule reads it)."""
     if _ANOMALY["enabled"]:
         node._anomaly_trace = forward_trace()
         node._special = True
@@ -113,9 +121,6 @@ def record(cls, out: np.ndarray, inputs: tuple, saved: tuple | None = None, args
         node._out = out
         node._out_vc = res._vc = VersionCounter()
     return res
-
-
-_ndarray = np.ndarray
 
 
 def record_unary(cls, out: np.ndarray, x: Tensor, save_input: bool = False,
@@ -136,14 +141,7 @@ def record_unary(cls, out: np.ndarray, x: Tensor, save_input: bool = False,
         node._versions = (0 if vc is None else vc.value,)
     if args is not None:
         node._args = args
-    if _ANOMALY["enabled"]:
-        node._anomaly_trace = forward_trace()
-        node._special = True
-    res = _make(out, True, node)
-    if save_out:
-        node._out = out
-        node._out_vc = res._vc = VersionCounter()
-    return res
+    return _output(node, out, save_out)
 
 
 def record_with_number(cls, out: np.ndarray, x: Tensor, number, save_number: bool,
@@ -163,10 +161,7 @@ def record_with_number(cls, out: np.ndarray, x: Tensor, number, save_number: boo
         node._versions = _NO_VERSIONS[2]
     if args is not None:
         node._args = args
-    if _ANOMALY["enabled"]:
-        node._anomaly_trace = forward_trace()
-        node._special = True
-    return _make(out, True, node)
+    return _output(node, out, False)
 
 
 def record_multi(cls, outs: list, inputs: tuple, saved=None, args=None, meta=None) -> tuple:
