@@ -1,18 +1,20 @@
 """The backward pass.
 
-The engine never recurses, so graphs of any depth work. It runs in three steps:
+The engine never recurses, so graphs of any depth work:
 
-1. *Discover*: walk the graph from the roots with an explicit stack and count, for every
-   node, how many edges lead into it (its dependencies).
-2. *Prune* (only when ``inputs`` restricts the targets, as in ``autograd.grad``): keep the
-   nodes from which a target can be reached; nothing else runs.
-3. *Execute*: a node becomes ready once every gradient flowing into it has arrived and been
-   summed; its derivative then runs once, and its input gradients flow on.
+1. The roots' nodes receive their seed gradients and go on a heap ordered by decreasing
+   sequence number (nodes are numbered as they are created).
+2. The node with the highest number runs next. Its inputs were all created before it, so
+   every node that could still send it a gradient has already run: the gradients it
+   received have been summed, and its derivative runs exactly once.
+3. Its input gradients are reduced to each input's shape and dtype (``_meta``), added into
+   the buffers of the nodes they flow to, and those nodes join the heap.
 
-Formulas run with the math namespace ``F``: :class:`ArrayMath` (plain NumPy, no graph is
-recorded, nothing is paid for one) or, under ``create_graph=True``, the tensor namespace the
-ops package registers, which records the backward pass itself so that it can be
-differentiated again.
+With ``inputs`` (as in ``autograd.grad``) a first pass marks the nodes from which an input
+can be reached; no other node runs. Formulas run with the math namespace ``F``:
+:class:`ArrayMath` (plain NumPy, no graph is recorded, nothing is paid for one) or, under
+``create_graph=True``, the tensor namespace the ops package registers, which records the
+backward pass itself so that it can be differentiated again.
 """
 
 from __future__ import annotations
