@@ -23,6 +23,7 @@ import heapq
 
 import numpy as np
 
+from .._tensor import _make
 from . import anomaly
 from .grad_mode import STATE
 from .graph import FREED, AccumulateGrad, Node, gradient_edge
@@ -46,8 +47,8 @@ def _type_name(t) -> str:
     return "torch." + names.get(t.dtype.name, "Tensor")
 
 
-def _version_error(node: Node, t, saved_version: int, cur_version: int, where: str | None,
-                   output: bool):
+def _version_error(node: Node, t, saved_version: int, cur_version: int,
+                   where: tuple[str, int] | None, output: bool):
     shape = ", ".join(str(s) for s in t.shape)
     if output or t._grad_fn is not None:
         fn = node if output else t._grad_fn
@@ -64,7 +65,7 @@ def _version_error(node: Node, t, saved_version: int, cur_version: int, where: s
         f"torch.autograd.set_detect_anomaly(True, check_nan=False)."
     )
     msg += f" (It was saved by {type(node).__name__}"
-    msg += f" and modified in place at {where}.)" if where else ".)"
+    msg += f" and modified in place at {where[0]}:{where[1]}.)" if where else ".)"
     return RuntimeError(msg)
 
 
@@ -97,8 +98,6 @@ def check_output(node: Node):
         raise RuntimeError(_SECOND_TIME)
     vc = node._out_vc
     if vc is not None and vc.value != node._out_version:
-        from .._tensor import _make
-
         raise _version_error(node, _make(out), node._out_version, vc.value, vc.where, True)
     return out
 
@@ -224,8 +223,6 @@ _ACTIVE_NEEDED: list = [None]
 def _wrap_grad(g, create_graph):
     if create_graph or g is None:
         return g
-    from .._tensor import _make
-
     return _make(g)
 
 
@@ -252,8 +249,6 @@ def _apply_tensor_hooks(hooks, grads, create_graph, multi):
 
 
 def _retain(node: Node, grads, multi, create_graph):
-    from .._tensor import _make
-
     for nr, ref in list(node._retained.items()):
         t = ref()
         g = grads[nr] if multi else grads
@@ -282,8 +277,6 @@ def _validate(node: Node, i: int, g, meta, create_graph):
 
 
 def _accumulate(var, g, create_graph, owned):
-    from .._tensor import _make
-
     cur = var._grad
     if cur is None:
         if create_graph:
@@ -403,7 +396,7 @@ def run_backward(roots, grads, *, retain_graph: bool, create_graph: bool, inputs
                     node._saved = FREED
                 if node._out is not None:
                     node._out = FREED
-            if not create_graph and len(out) > 1:
+            if len(out) > 1 and not create_graph:
                 _share_duplicates(out, shared_ids)
             meta = node._meta
             i = -1
@@ -460,6 +453,8 @@ def _share(g, shared_ids: set) -> None:
 
 def _share_duplicates(grads, shared_ids: set) -> None:
     """Mark the gradients of a node that hands one array (or views of one) to several inputs."""
+    if len(grads) == 2 and (grads[0] is None or grads[1] is None):
+        return
     keys = []
     for g in grads:
         if g is not None:
@@ -552,8 +547,6 @@ def _check_nan(node, out):
 
 def call_node(node: Node, grads):
     """Run one node's derivative on tensors (``grad_fn(grad)`` in user code)."""
-    from .._tensor import _make
-
     arrays = [None if g is None else g._data for g in grads]
     g = arrays if node.n_outputs != 1 else arrays[0]
     prev = STATE.enabled

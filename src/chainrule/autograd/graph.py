@@ -36,27 +36,38 @@ _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 class VersionCounter:
-    """Counts in-place modifications of a tensor's storage; shared by views and ``detach()``."""
+    """Counts in-place modifications of a tensor's storage; shared by views and ``detach()``.
+
+    ``where`` is the ``(file, line)`` of the user code that made the last change, for the
+    error raised when a derivative finds a saved tensor modified.
+    """
 
     __slots__ = ("value", "where")
 
     def __init__(self) -> None:
         self.value = 0
-        self.where: str | None = None
+        self.where: tuple[str, int] | None = None
 
     def bump(self) -> None:
         self.value += 1
         self.where = _caller_location()
 
 
-def _caller_location() -> str | None:
-    """``file:line`` of the first frame outside chainrule (where user code did an in-place op)."""
+_inside_package: dict = {}
+
+
+def _caller_location() -> tuple[str, int] | None:
+    """``(file, line)`` of the first frame outside chainrule: the user code doing an in-place op."""
     f = sys._getframe(2)
-    while f is not None and f.f_code.co_filename.startswith(_PACKAGE_DIR):
+    while f is not None:
+        code = f.f_code
+        inside = _inside_package.get(code)
+        if inside is None:
+            inside = _inside_package[code] = code.co_filename.startswith(_PACKAGE_DIR)
+        if not inside:
+            return (code.co_filename, f.f_lineno)
         f = f.f_back
-    if f is None:
-        return None
-    return f"{f.f_code.co_filename}:{f.f_lineno}"
+    return None
 
 
 class RemovableHandle:
