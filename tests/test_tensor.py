@@ -159,3 +159,15 @@ def test_creation_matches_torch():
         a, b = make(torch), make(pt)
         assert a.dtype.name == str(b.dtype).split(".")[1]
         np.testing.assert_array_equal(a.numpy(), b.numpy())
+
+
+def test_len_and_iteration_follow_the_first_dimension():
+    x = torch.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    rows = list(x)
+    assert len(rows) == 2 and rows[1].tolist() == [3.0, 4.0]
+    sum(r.sum() * (i + 1) for i, r in enumerate(rows)).backward()
+    assert x.grad.tolist() == [[1.0, 1.0], [2.0, 2.0]]
+    with pytest.raises(TypeError, match="iteration over a 0-d tensor"):
+        iter(torch.tensor(1.0))
+    with pytest.raises(TypeError, match="len\\(\\) of a 0-d tensor"):
+        len(torch.tensor(1.0))
