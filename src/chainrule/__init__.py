@@ -10,7 +10,7 @@ tensor(7.)
 
 from __future__ import annotations
 
-from . import autograd, linalg, nn, ops, optim, special, utils, viz
+from . import autograd, cuda, linalg, nn, ops, optim, special, utils, viz
 from ._creation import (
     arange,
     as_tensor,
@@ -32,29 +32,42 @@ from ._creation import (
     zeros_like,
 )
 from ._dtype import (
+    are_deterministic_algorithms_enabled,
     bool,
+    can_cast,
     cdouble,
     cfloat,
     complex64,
     complex128,
     double,
     dtype,
+    finfo,
     float,
     float16,
     float32,
     float64,
     get_default_dtype,
+    get_num_interop_threads,
+    get_num_threads,
     half,
+    iinfo,
     int,
     int8,
     int16,
     int32,
     int64,
+    is_complex,
+    is_deterministic_algorithms_warn_only_enabled,
+    is_floating_point,
+    is_nonzero,
     long,
     promote_types,
     set_default_dtype,
+    set_num_interop_threads,
+    set_num_threads,
     short,
     uint8,
+    use_deterministic_algorithms,
 )
 from ._printing import get_printoptions, set_printoptions
 from ._random import (

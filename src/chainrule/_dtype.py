@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
 __all__ = [
     "dtype", "bool", "uint8", "int8", "int16", "int32", "int64", "float16", "float32",
     "float64", "complex64", "complex128", "half", "float", "double", "short", "int", "long",
     "cfloat", "cdouble", "get_default_dtype", "set_default_dtype", "promote_types",
-    "result_type", "can_cast",
+    "result_type", "can_cast", "finfo", "iinfo", "is_floating_point", "is_complex",
+    "is_nonzero", "set_num_threads", "get_num_threads", "set_num_interop_threads",
+    "get_num_interop_threads", "use_deterministic_algorithms",
+    "are_deterministic_algorithms_enabled", "is_deterministic_algorithms_warn_only_enabled",
 ]
 
 _builtin_bool, _builtin_int, _builtin_float = bool, int, float
@@ -183,3 +188,142 @@ def result_type(*operands) -> dtype:
 def can_cast(from_: dtype, to: dtype) -> _builtin_bool:
     """Whether PyTorch allows an in-place or ``out=`` write of ``from_`` into ``to``."""
     return from_.category <= to.category
+
+
+# ------------------------------------------------------------------------ finfo / iinfo
+class finfo:
+    """Machine limits of a floating dtype (of its real counterpart for a complex one).
+
+    ``bits``, ``eps``, ``max``, ``min``, ``tiny`` (= ``smallest_normal``), ``resolution``
+    are Python numbers and ``dtype`` the name, as ``torch.finfo``.
+    """
+
+    __hash__ = None  # type: ignore[assignment]  # PyTorch's finfo is unhashable too
+
+    def __init__(self, type: dtype | None = None) -> None:
+        d = _default[0] if type is None else to_dtype(type)
+        if not (d.is_floating_point or d.is_complex):
+            raise TypeError("torch.finfo() requires a floating point input type. Use torch.iinfo "
+                            "to handle 'torch.finfo'")
+        d = d.to_real()
+        info = np.finfo(d.np)
+        self.bits = d.itemsize * 8
+        self.eps = _builtin_float(info.eps)
+        self.max = _builtin_float(info.max)
+        self.min = _builtin_float(info.min)
+        self.tiny = self.smallest_normal = _builtin_float(info.smallest_normal)
+        self.resolution = 10.0 ** -_builtin_int(info.precision)
+        self.dtype = d.name
+
+    def __eq__(self, other) -> _builtin_bool:
+        return isinstance(other, finfo) and other.dtype == self.dtype
+
+    def __repr__(self) -> str:
+        return (f"finfo(resolution={self.resolution:g}, min={self.min:g}, max={self.max:g}, "
+                f"eps={self.eps:g}, smallest_normal={self.smallest_normal:g}, "
+                f"tiny={self.tiny:g}, dtype={self.dtype})")
+
+    __str__ = __repr__
+
+
+class iinfo:
+    """Machine limits of an integer dtype: ``bits``, ``min``, ``max`` and ``dtype`` (the name)."""
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __init__(self, type: dtype) -> None:
+        d = to_dtype(type)
+        if d is bool:
+            raise TypeError(f"{d} is not supported by torch.iinfo")
+        if d.category != _INT:
+            raise TypeError("torch.iinfo() requires an integer input type. Use torch.finfo to "
+                            "handle 'torch.iinfo'")
+        info = np.iinfo(d.np)
+        self.bits = d.itemsize * 8
+        self.min = _builtin_int(info.min)
+        self.max = _builtin_int(info.max)
+        self.dtype = d.name
+
+    def __eq__(self, other) -> _builtin_bool:
+        return isinstance(other, iinfo) and other.dtype == self.dtype
+
+    def __repr__(self) -> str:
+        return f"iinfo(min={_builtin_float(self.min):g}, max={_builtin_float(self.max):g}, " \
+               f"dtype={self.dtype})"
+
+    __str__ = __repr__
+
+
+# ------------------------------------------------------------------- tensor predicates
+def _need_tensor(x, fn: str):
+    if getattr(x, "_data", None) is None:
+        raise TypeError(f"{fn}(): argument 'input' (position 1) must be Tensor, not "
+                        f"{type(x).__name__}")
+    return x
+
+
+def is_floating_point(input) -> _builtin_bool:
+    """Whether ``input``'s dtype is a floating type."""
+    return _need_tensor(input, "is_floating_point")._data.dtype.kind == "f"
+
+
+def is_complex(input) -> _builtin_bool:
+    """Whether ``input``'s dtype is a complex type."""
+    return _need_tensor(input, "is_complex")._data.dtype.kind == "c"
+
+
+def is_nonzero(input) -> _builtin_bool:
+    """The truth value of a one-element tensor."""
+    return _need_tensor(input, "is_nonzero").is_nonzero()
+
+
+# ------------------------------------------------------------------ runtime settings
+# chainrule computes with NumPy, whose thread pools (BLAS, OpenMP) it does not control: these
+# record the number asked for, so that code written for PyTorch runs; set the pools with
+# environment variables (OMP_NUM_THREADS...) or threadpoolctl instead.
+_THREADS = {"intra": os.cpu_count() or 1, "inter": os.cpu_count() or 1}
+_DETERMINISTIC = {"mode": False, "warn_only": False}
+
+
+def _check_threads(n, name: str) -> _builtin_int:
+    if not isinstance(n, (_builtin_int, np.integer)) or isinstance(n, _builtin_bool):
+        raise RuntimeError(f"{name} expects an int, but got {type(n).__name__}")
+    if n <= 0:
+        raise RuntimeError(f"{name} expects a positive integer")
+    return _builtin_int(n)
+
+
+def set_num_threads(n: _builtin_int) -> None:
+    """Record the intra-op thread count (NumPy's own thread pools are not changed)."""
+    _THREADS["intra"] = _check_threads(n, "set_num_threads")
+
+
+def get_num_threads() -> _builtin_int:
+    """The recorded intra-op thread count (the CPU count unless set)."""
+    return _THREADS["intra"]
+
+
+def set_num_interop_threads(n: _builtin_int) -> None:
+    """Record the inter-op thread count (chainrule runs ops one at a time)."""
+    _THREADS["inter"] = _check_threads(n, "set_num_interop_threads")
+
+
+def get_num_interop_threads() -> _builtin_int:
+    return _THREADS["inter"]
+
+
+def use_deterministic_algorithms(mode: _builtin_bool, *, warn_only: _builtin_bool = False) -> None:
+    """Record the flag. chainrule's ops are deterministic already, so nothing else changes."""
+    if not isinstance(mode, _builtin_bool):
+        raise TypeError(f"_set_deterministic_algorithms(): argument 'mode' (position 1) must be "
+                        f"bool, not {type(mode).__name__}")
+    _DETERMINISTIC["mode"] = mode
+    _DETERMINISTIC["warn_only"] = _builtin_bool(warn_only)
+
+
+def are_deterministic_algorithms_enabled() -> _builtin_bool:
+    return _DETERMINISTIC["mode"]
+
+
+def is_deterministic_algorithms_warn_only_enabled() -> _builtin_bool:
+    return _DETERMINISTIC["warn_only"]

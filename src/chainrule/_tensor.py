@@ -17,7 +17,7 @@ import numpy as np
 from . import _dtype
 from ._dtype import dtype as DType
 from .autograd.grad_mode import STATE
-from .autograd.graph import RemovableHandle, VersionCounter
+from .autograd.graph import RemovableHandle, VersionCounter, derivative
 
 __all__ = ["Tensor", "Size", "device"]
 
@@ -522,6 +522,189 @@ class Tensor:
         from ._creation import full
 
         return full(size, fill_value, dtype=dtype or self.dtype, requires_grad=requires_grad)
+
+    # ------------------------------------------------------------------ small extras
+    def type_as(self, other: Tensor) -> Tensor:
+        """This tensor in ``other``'s dtype (itself when they already agree)."""
+        if not isinstance(other, Tensor):
+            raise TypeError(f"type_as(): argument 'other' (position 1) must be Tensor, not "
+                            f"{type(other).__name__}")
+        return self.to(other.dtype)
+
+    def __abs__(self) -> Tensor:
+        return self.abs()
+
+    def __contains__(self, element) -> bool:
+        """Whether any element equals ``element`` (a tensor broadcasts, as in PyTorch)."""
+        if not isinstance(element, (Tensor, _builtin_number)):
+            raise RuntimeError(
+                f"Tensor.__contains__ only supports Tensor or scalar, but you passed in a "
+                f"{type(element)}.")
+        return bool((self == element).any().item())
+
+    def __reversed__(self) -> Tensor:
+        """The tensor flipped along dimension 0 (a 0-d tensor as it is)."""
+        return self if self._data.ndim == 0 else self.flip(0)
+
+    @property
+    def H(self) -> Tensor:  # noqa: N802
+        """The conjugate transpose of a matrix."""
+        n = self._data.ndim
+        if n == 0:
+            warnings.warn("Tensor.H is deprecated on 0-D tensors. Consider using x.conj().",
+                          UserWarning, stacklevel=2)
+            return self.conj()
+        if n != 2:
+            hint = " For batches of matrices, consider using tensor.mH" if n > 2 else ""
+            raise RuntimeError(f"tensor.H is only supported on matrices (2-D tensors). Got "
+                               f"{n}-D tensor.{hint}")
+        return self.transpose(0, 1).conj()
+
+    @property
+    def mH(self) -> Tensor:  # noqa: N802
+        """The conjugate transpose of the last two dimensions."""
+        n = self._data.ndim
+        if n < 2:
+            raise RuntimeError("tensor.mH is only supported on matrices or batches of matrices. "
+                               f"Got {n}-D tensor.")
+        return self.transpose(-2, -1).conj()
+
+    def adjoint(self) -> Tensor:
+        """``mH``."""
+        return self.mH
+
+    @property
+    def nbytes(self) -> int:
+        """``numel() * itemsize`` (the bytes of the elements, not of the storage)."""
+        return self._data.size * self._data.itemsize
+
+    @property
+    def itemsize(self) -> int:
+        return self._data.itemsize
+
+    def is_nonzero(self) -> bool:
+        """The truth value of a one-element tensor."""
+        n = self._data.size
+        if n != 1:
+            raise RuntimeError(f"Boolean value of Tensor with "
+                               f"{'no values' if n == 0 else 'more than one value'} is ambiguous")
+        return bool(self._data.reshape(()).item())
+
+    def sum_to_size(self, *size) -> Tensor:
+        """Sum this tensor down to ``size`` (the reverse of broadcasting to this shape)."""
+        if len(size) == 1 and not isinstance(size[0], int):
+            size = tuple(size[0])
+        size = tuple(int(s) for s in size)
+        shape = self._data.shape
+        lead = len(shape) - len(size)
+        if lead < 0 or any(s != 1 and s != shape[lead + i] for i, s in enumerate(size)):
+            raise RuntimeError(f"size {{{list(size)}}} is not expandable to size "
+                               f"{{{list(shape)}}}.")
+        if size == shape:
+            return self
+        axes = list(range(lead)) + [lead + i for i, s in enumerate(size)
+                                    if s == 1 and shape[lead + i] != 1]
+        res = self.sum(tuple(axes), keepdim=True) if axes else self
+        return res.view(size) if res._data.shape != size else res
+
+    def apply_(self, callable: Callable) -> Tensor:
+        """Replace each element ``v`` by ``callable(v)`` (a Python number), in place.
+
+        Only for tensors that do not require grad. Unlike PyTorch, the version counter is
+        bumped, so a graph that saved this tensor notices the change.
+        """
+        if self._rg:
+            raise RuntimeError("Can't call apply_() on Variable that requires grad. Use "
+                               "var.detach().apply_() instead.")
+        vals = [callable(v) for v in self._data.ravel().tolist()]
+        self._write_values(vals)
+        return self
+
+    def map_(self, tensor: Tensor, callable: Callable) -> Tensor:
+        """Replace each element ``a`` by ``callable(a, b)``, ``b`` from ``tensor`` broadcast to
+        this shape, in place (tensors that do not require grad only)."""
+        if self._rg or tensor._rg:
+            raise RuntimeError("Can't call map_() on Variable that requires grad. Use "
+                               "var.detach().map_() instead.")
+        other = tensor.expand(self._data.shape)._data
+        vals = [callable(a, b) for a, b in zip(self._data.ravel().tolist(),
+                                               other.ravel().tolist(), strict=True)]
+        self._write_values(vals)
+        return self
+
+    def _write_values(self, vals: list) -> None:
+        vals = [v.item() if isinstance(v, Tensor) else v for v in vals]
+        d = self._data
+        d[...] = np.asarray(vals).reshape(d.shape).astype(d.dtype)
+        self._version_counter().bump()
+
+    # -------------------------------------------- in-place shape changes (metadata only)
+    def squeeze_(self, dim=None) -> Tensor:
+        """``squeeze`` in place: this tensor takes the squeezed shape (a view of its data)."""
+        new = _make(self._data).squeeze(dim) if dim is not None else _make(self._data).squeeze()
+        cls = SqueezeBackward3 if dim is None else (
+            SqueezeBackward4 if isinstance(dim, (int, np.integer)) else SqueezeBackward5)
+        return self._set_view(new._data, cls, self._data.shape)
+
+    def unsqueeze_(self, dim: int) -> Tensor:
+        """``unsqueeze`` in place."""
+        new = _make(self._data).unsqueeze(dim)
+        return self._set_view(new._data, UnsqueezeBackward1, self._data.shape)
+
+    def transpose_(self, dim0: int, dim1: int) -> Tensor:
+        """``transpose`` in place."""
+        n = self._data.ndim
+        a, b = (_wrap_dim(dim0, n), _wrap_dim(dim1, n)) if n else (0, 0)
+        new = self._data.swapaxes(a, b) if n else self._data.view()
+        return self._set_view(new, TransposeBackward1, (a, b) if n else None)
+
+    def t_(self) -> Tensor:
+        """``t`` in place (matrices; 0-D and 1-D tensors stay as they are)."""
+        n = self._data.ndim
+        if n > 2:
+            raise RuntimeError(f"t_() expects a tensor with <= 2 dimensions, but self is {n}D")
+        return self._set_view(self._data.T if n == 2 else self._data.view(), TBackward1, n)
+
+    def _set_view(self, new: np.ndarray, cls, args) -> Tensor:
+        """Give this tensor the new layout ``new`` of its data, recording ``cls`` if tracked."""
+        from .ops._core import record
+        from .ops._inplace_core import check_leaf, refresh_view
+
+        check_leaf(self)
+        refresh_view(self)
+        if STATE.enabled and self._rg:
+            old = _make(self._data, True, self._grad_fn)
+            old._output_nr = self._output_nr
+            self._grad_fn = record(cls, new, (old,), args=args)._grad_fn
+            self._output_nr = 0
+        self._data = new
+        self._version_counter().bump()
+        return self
+
+
+_builtin_number = (int, float, complex, np.number, np.bool_)
+
+
+@derivative("squeeze", 3, saves=False)
+def SqueezeBackward3(node, F, g):
+    # put the removed size-1 dimensions back
+    return (F.reshape(g, node._args),)
+
+
+SqueezeBackward4 = derivative("squeeze", 4, saves=False)(SqueezeBackward3.backward)
+SqueezeBackward5 = derivative("squeeze", 5, saves=False)(SqueezeBackward3.backward)
+UnsqueezeBackward1 = derivative("unsqueeze", 1, saves=False)(SqueezeBackward3.backward)
+
+
+@derivative("transpose", 1, saves=False)
+def TransposeBackward1(node, F, g):
+    # swap the same two dimensions back
+    return (g if node._args is None else F.swapaxes(g, *node._args),)
+
+
+@derivative("t", 1, saves=False)
+def TBackward1(node, F, g):
+    return (F.swapaxes(g, 0, 1) if node._args == 2 else g,)
 
 
 def _rebuild(data, rg):

@@ -1,3 +1,136 @@
-"""Op-database entries (being written)."""
+"""Op-database entries for the special functions (``chainrule.special`` and top-level names)."""
 
-ENTRIES = []
+import numpy as np
+
+from . import OpInfo, arr, ints, pos
+
+_GAMMA_X = np.array([-2.5, -0.3, 0.7, 3.2, 11.5])  # both sides of the reflection and of 10
+_BESSEL_X = np.array([0.0, -1.3, 2.2, -7.5, 4.0])
+_BESSEL_FAR = np.array([-23.0, 21.5, 30.0, 45.0])  # the asymptotic range (scaled functions)
+_UNIT = arr(3, 4, low=-0.9, high=0.9)
+_PROB = pos(3, 4, low=0.05, high=0.95)
+
+ENTRIES = [
+    OpInfo("erfc", lambda lib, x: lib.erfc(x), [(arr(3, 4),), (np.array(0.7),)]),
+    OpInfo("erfc", lambda lib, x: lib.special.erfc(x), [(arr(5) * 3,)], variant="special"),
+    OpInfo("erfinv", lambda lib, x: lib.erfinv(x), [(_UNIT,), (np.array(-0.4),)]),
+    OpInfo("erfinv", lambda lib, x: lib.special.erfinv(x),
+           [(np.array([-0.999, -0.6, 1e-3, 0.55, 0.9995]),)], variant="special", atol=1e-4),
+    OpInfo("erfinv", lambda lib, x: lib.erfinv(x),
+           [(np.array([-1.0, 1.0, 1.5, -0.0, np.nan]),)], differentiable=False,
+           variant="edges"),
+    OpInfo("lgamma", lambda lib, x: lib.lgamma(x), [(_GAMMA_X,), (pos(2, 3),)]),
+    OpInfo("lgamma", lambda lib, x: lib.special.gammaln(x), [(pos(4),)], variant="gammaln"),
+    OpInfo("lgamma", lambda lib, x: lib.lgamma(x),
+           [(np.array([0.0, -1.0, -2.0, np.inf, -np.inf, np.nan]),)], differentiable=False,
+           variant="poles"),
+    OpInfo("digamma", lambda lib, x: lib.digamma(x), [(_GAMMA_X,), (pos(2, 3),)]),
+    OpInfo("digamma", lambda lib, x: (lib.special.digamma(x), lib.special.psi(x)), [(pos(4),)],
+           variant="special"),
+    OpInfo("digamma", lambda lib, x: lib.digamma(x),
+           [(np.array([0.0, -0.0, -1.0, np.inf, -np.inf, np.nan, 1e-300]),)],
+           differentiable=False, variant="poles"),
+    OpInfo("polygamma", lambda lib, x: (lib.polygamma(0, x), lib.polygamma(1, x)),
+           [(_GAMMA_X,)], variant="low"),
+    OpInfo("polygamma", lambda lib, x: (lib.polygamma(2, x), x.polygamma(3)),
+           [(pos(2, 3, low=0.8, high=3.0),)], variant="high", rtol=2e-3),
+    OpInfo("polygamma", lambda lib, x: lib.special.polygamma(1, x), [(pos(4),)],
+           variant="special"),
+    OpInfo("mvlgamma", lambda lib, x: (lib.mvlgamma(x, 1), lib.mvlgamma(x, 3)),
+           [(pos(2, 3, low=1.2, high=4.0),)]),
+    OpInfo("mvlgamma", lambda lib, x: lib.special.multigammaln(x, 2), [(pos(4) + 1,)],
+           variant="special"),
+    OpInfo("i0", lambda lib, x: lib.i0(x), [(_BESSEL_X,), (arr(2, 3),)], atol=1e-4),
+    OpInfo("i0", lambda lib, x: lib.special.i0(x), [(arr(4),)], variant="special"),
+    OpInfo("special_i0e", lambda lib, x: lib.special.i0e(x), [(arr(2, 3),), (_BESSEL_FAR,)]),
+    OpInfo("special_i0e", lambda lib, x: lib.special.i0e(x), [(_BESSEL_X,)], smooth=False,
+           variant="kink"),  # exp(-|x|) has a kink at 0
+    OpInfo("special_i1", lambda lib, x: lib.special.i1(x), [(_BESSEL_X,), (arr(2, 3),)],
+           atol=1e-4),
+    OpInfo("special_i1e", lambda lib, x: lib.special.i1e(x),
+           [(_BESSEL_X,), (arr(2, 3),), (_BESSEL_FAR,)]),
+    OpInfo("sinc", lambda lib, x: lib.sinc(x), [(arr(3, 4),), (np.array([0.3, -1.7, 2.5]),)]),
+    OpInfo("sinc", lambda lib, x: lib.special.sinc(x), [(np.array([0.0, 1.0, -2.0, 0.5]),)],
+           smooth=False, variant="zero"),
+    OpInfo("logit", lambda lib, x: lib.logit(x), [(_PROB,)]),
+    OpInfo("logit", lambda lib, x: lib.special.logit(x, 0.2),
+           [(np.array([0.05, 0.3, 0.5, 0.7, 0.93]),)], variant="eps"),
+    OpInfo("logit", lambda lib, x: lib.logit(x), [(np.array([-0.5, 0.0, 1.0, 1.5, 0.25]),)],
+           numerical=False, smooth=False, variant="outside"),
+    OpInfo("xlogy", lambda lib, x, y: lib.xlogy(x, y),
+           [(arr(3, 4), pos(4)), (arr(2, 1), pos(1, 3))]),
+    OpInfo("xlogy", lambda lib, x, y: lib.special.xlogy(x, y),
+           [(np.array([0.0, 1.5, 0.0, -2.0]), np.array([0.5, 2.0, 3.0, 1.5]))],
+           variant="zero"),
+    OpInfo("xlogy", lambda lib, x, y: (lib.xlogy(x, y), lib.xlogy(x, 0.0), lib.xlogy(x, -1.0)),
+           [(np.array([0.0, 0.0, 1.5, 0.0]), np.array([0.0, -1.0, 0.0, np.nan]))],
+           numerical=False, smooth=False, variant="nonfinite"),
+    OpInfo("special_xlog1py", lambda lib, x, y: (lib.special.xlog1py(x, y),
+                                                 lib.special.xlog1py(x, -1.0)),
+           [(np.array([0.0, 0.0, 1.5, 0.0]), np.array([-1.0, -2.0, -1.0, np.nan]))],
+           numerical=False, smooth=False, variant="nonfinite"),
+    OpInfo("xlogy", lambda lib, y: (lib.xlogy(2.5, y), lib.xlogy(0.0, y)), [(pos(4),)],
+           variant="number-x"),
+    OpInfo("xlogy", lambda lib, x: (lib.xlogy(x, 3.0), x.xlogy(0.5)), [(arr(4),)],
+           variant="number-y"),
+    OpInfo("xlogy", lambda lib, x, y: (lib.xlogy(x, y), lib.xlogy(x, 2)),
+           [(ints(3, low=0), ints(3, low=1))], differentiable=False, variant="int"),
+    OpInfo("special_xlog1py", lambda lib, x, y: lib.special.xlog1py(x, y),
+           [(arr(3, 4), pos(4)), (arr(2, 1), pos(1, 3) - 0.4)]),
+    OpInfo("special_xlog1py", lambda lib, x, y: (lib.special.xlog1py(2.0, y),
+                                                 lib.special.xlog1py(x, 0.5)),
+           [(arr(3), pos(3))], variant="numbers"),
+    OpInfo("special_entr", lambda lib, x: lib.special.entr(x), [(pos(3, 4, low=0.1),)]),
+    OpInfo("special_entr", lambda lib, x: lib.special.entr(x),
+           [(np.array([0.0, -1.0, 0.5, np.inf, np.nan]),)], differentiable=False,
+           variant="edges"),
+    OpInfo("special_ndtr", lambda lib, x: lib.special.ndtr(x), [(arr(3, 4) * 2,)]),
+    OpInfo("special_ndtri", lambda lib, x: lib.special.ndtri(x),
+           [(_PROB,), (np.array([1e-4, 0.5, 0.999]),)], atol=1e-4),
+    OpInfo("special_ndtri", lambda lib, x: lib.special.ndtri(x),
+           [(np.array([0.0, 1.0, -0.5, 2.0, np.nan]),)], differentiable=False,
+           variant="edges"),
+    OpInfo("special_log_ndtr", lambda lib, x: lib.special.log_ndtr(x),
+           [(arr(3, 4) * 3,), (np.array([-30.0, -8.0, 0.0, 9.0]),)]),
+    OpInfo("special_erfcx", lambda lib, x: lib.special.erfcx(x),
+           [(arr(3, 4, low=-2.0, high=6.0),), (np.array([-3.0, 0.0, 27.0, 60.0]),)]),
+    # the re-exports under torch.special's names
+    OpInfo("special_reexports", lambda lib, x: (
+        lib.special.expit(x), lib.special.exp2(x), lib.special.expm1(x),
+        lib.special.erf(x), lib.special.softmax(x, 0), lib.special.log_softmax(x, -1),
+        lib.special.logsumexp(x, 1), lib.special.logsumexp(x, (0, 1), True)),
+           [(arr(3, 4),)]),
+    OpInfo("special_reexports", lambda lib, x: lib.special.log1p(x), [(pos(4),)],
+           variant="log1p"),
+    OpInfo("special_round", lambda lib, x: (lib.special.round(x),
+                                            lib.special.round(x, decimals=1)),
+           [(np.array([1.25, -2.37, 0.5, 1.5]),)], smooth=False, numerical=False,
+           float32=False),
+    # in-place variants (Tensor methods)
+    OpInfo("erfinv", lambda lib, x: (x * 1).erfinv_(), [(_UNIT,)], variant="inplace"),
+    OpInfo("lgamma", lambda lib, x: ((x * 1).lgamma_(), (x + 0).digamma_()), [(pos(4),)],
+           variant="inplace"),
+    OpInfo("polygamma", lambda lib, x: (x * 1).polygamma_(1), [(pos(4),)], variant="inplace"),
+    OpInfo("mvlgamma", lambda lib, x: (x * 1).mvlgamma_(2), [(pos(4) + 1,)],
+           variant="inplace"),
+    OpInfo("erfc", lambda lib, x: ((x * 1).erfc_(), (x * 1).i0_(), (x * 1).sinc_()),
+           [(arr(4),)], variant="inplace"),
+    OpInfo("logit", lambda lib, x: (x * 1).logit_(0.1), [(_PROB,)], variant="inplace"),
+    OpInfo("xlogy", lambda lib, x, y: (x * 1).xlogy_(y), [(arr(4), pos(4))],
+           variant="inplace"),
+]
+
+# integer inputs compute in the default float dtype
+for _name in ("erfc", "erfinv", "lgamma", "digamma", "i0", "sinc", "logit"):
+    ENTRIES.append(OpInfo(_name, lambda lib, x, _f=_name: getattr(lib, _f)(x),
+                          [(ints(4, low=0, high=2),)], differentiable=False, variant="int"))
+ENTRIES += [
+    OpInfo("polygamma", lambda lib, x: lib.polygamma(1, x), [(ints(4, low=1, high=4),)],
+           differentiable=False, variant="int"),
+    OpInfo("mvlgamma", lambda lib, x: lib.mvlgamma(x, 2), [(ints(4, low=1, high=4),)],
+           differentiable=False, variant="int"),
+    OpInfo("special_ndtr", lambda lib, x: (lib.special.ndtr(x), lib.special.i0e(x),
+                                           lib.special.i1(x), lib.special.entr(x),
+                                           lib.special.log_ndtr(x), lib.special.erfcx(x)),
+           [(ints(4, low=0, high=3),)], differentiable=False, variant="int"),
+]

@@ -100,6 +100,11 @@ class _Freed(tuple):
 FREED = _Freed()
 
 
+# Nodes PyTorch implements by hand in C++ rather than generating: name() is namespaced
+_CPP_NODE_NAMES = {"AccumulateGrad", "CopyBackwards", "CopySlices", "NotImplemented", "Error",
+                   "DelayedError", "GraphRoot"}
+
+
 class Node:
     """A recorded operation: ``grad_fn`` of the tensors it produced.
 
@@ -131,7 +136,9 @@ class Node:
         return self._next
 
     def name(self) -> str:
-        return type(self).__name__
+        """PyTorch's name for the node (its C++ nodes carry the ``torch::autograd::`` prefix)."""
+        n = type(self).__name__
+        return "torch::autograd::" + n if n in _CPP_NODE_NAMES else n
 
     def _sequence_nr(self) -> int:
         return self._seq

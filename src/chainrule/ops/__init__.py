@@ -1,26 +1,33 @@
 """Every differentiable op: its forward and its derivative, side by side, by family.
 
 Importing this package registers each op as ``chainrule.<name>`` and as a Tensor method.
+(``inplace`` looks the out-of-place ops up when called, so the import order is free.)
 """
 
 from __future__ import annotations
 
-from . import (  # noqa: F401,E501  # noqa: F401
+from . import (
     _graphmath,
     activation,
     arithmetic,
     contraction,
     conversion,
+    decompositions,
     extrema,
     indexing,
-    inplace,  # noqa: F401  (after the families: it wraps their ops)
+    inplace,
     join,
     linalg,
     masked,
+    matrix,
+    pointwise,
     reduction,
     scatter,
+    searching,
     selection,
     softmax,
+    sorting,
+    special,
     unary,
     view,
 )

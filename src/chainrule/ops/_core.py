@@ -168,10 +168,11 @@ def record_multi(cls, outs: list, inputs: tuple, saved=None, args=None, meta=Non
     """Like :func:`record` for an op with several differentiable outputs."""
     if not (STATE.enabled and any(t is not None and t._rg for t in inputs)):
         return tuple(_make(o) for o in outs)
+    edges = tuple([_edge(t) for t in inputs])
     node = cls()
-    node._seq = next_sequence_nr()
+    node._seq = next_sequence_nr()  # after the edges: a new AccumulateGrad must come first
     node.n_outputs = len(outs)
-    node._next = tuple([_edge(t) for t in inputs])
+    node._next = edges
     if saved is not None:
         node._saved = saved
         node._versions = tuple([
@@ -240,12 +241,19 @@ def operands(a, b):
 
 
 def binary_meta(ta, tb, out: np.ndarray):
-    """Per-input ``(shape, dtype)`` for the engine when an input differs from ``out``."""
+    """Per-input ``(shape, dtype)`` for the engine when an input differs from ``out``.
+
+    When either input's dtype differs from the result's, both get one: a gradient computed
+    with the other operand (``g * y``) may come out in that operand's wider dtype.
+    """
+    da = None if ta is None else ta._data
+    db = None if tb is None else tb._data
+    mixed = (da is not None and da.dtype != out.dtype) or (db is not None and db.dtype != out.dtype)
     ma = mb = None
-    if ta is not None and (ta._data.shape != out.shape or ta._data.dtype != out.dtype):
-        ma = (ta._data.shape, ta.dtype)
-    if tb is not None and (tb._data.shape != out.shape or tb._data.dtype != out.dtype):
-        mb = (tb._data.shape, tb.dtype)
+    if da is not None and (mixed or da.shape != out.shape):
+        ma = (da.shape, ta.dtype)
+    if db is not None and (mixed or db.shape != out.shape):
+        mb = (db.shape, tb.dtype)
     if ma is None and mb is None:
         return None
     return (ma, mb)
