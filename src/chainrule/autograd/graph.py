@@ -26,7 +26,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["Node", "AccumulateGrad", "derivative", "VersionCounter", "gradient_edge",
+__all__ = ["Node", "AccumulateGrad", "NotImplementedBackward", "derivative", "VersionCounter", "gradient_edge",
            "RemovableHandle"]
 
 #: Sequence numbers order nodes by creation; the engine runs them in reverse (see engine.py).
@@ -186,6 +186,20 @@ class Node:
 
     def backward(self, F, grad):  # pragma: no cover - every op overrides
         raise NotImplementedError
+
+
+class NotImplementedBackward(Node):
+    """The node of an op PyTorch defines no derivative for (``floor_divide``...).
+
+    Recording it keeps the graph intact; running it raises PyTorch's error. ``_args`` holds
+    the op's name.
+    """
+
+    def backward(self, F, g):
+        raise RuntimeError(f"derivative for aten::{self._args} is not implemented")
+
+
+NotImplementedBackward.__name__ = NotImplementedBackward.__qualname__ = "NotImplemented"
 
 
 class AccumulateGrad(Node):

@@ -53,8 +53,6 @@ class CopySlices(Node):
 
     saves_values = False
 
-    def name(self) -> str:
-        return "torch::autograd::CopySlices"
 
     def backward(self, F, g):
         # d(old) = g where the old value survives; d(value) = g over the written region

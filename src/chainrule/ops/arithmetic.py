@@ -11,7 +11,7 @@ import numpy as np
 
 from .. import _dtype
 from ..autograd.grad_mode import STATE
-from ..autograd.graph import Node, derivative
+from ..autograd.graph import NotImplementedBackward, derivative
 from ._core import (
     Tensor,
     binary_meta,
@@ -202,16 +202,6 @@ def _rdiv(self, other) -> Tensor:
     from .unary import reciprocal
 
     return mul(reciprocal(self), other)
-
-
-class NotImplementedBackward(Node):
-    """The node of an op whose derivative PyTorch does not define (``floor_divide``)."""
-
-    def backward(self, F, g):
-        raise RuntimeError(f"the derivative for '{self._args}' is not implemented.")
-
-
-NotImplementedBackward.__name__ = NotImplementedBackward.__qualname__ = "NotImplemented"
 
 
 def _nondiff(out, inputs, name):

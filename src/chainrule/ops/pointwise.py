@@ -16,7 +16,7 @@ import math
 import numpy as np
 
 from .. import _dtype
-from ..autograd.graph import Node, derivative
+from ..autograd.graph import NotImplementedBackward, derivative
 from . import arithmetic
 from ._core import (
     Tensor,
@@ -146,19 +146,6 @@ def rad2deg(input: Tensor) -> Tensor:
 
 
 # ------------------------------------------------------------------ heaviside / nextafter
-class NotImplementedBackward(Node):
-    """The node of an op PyTorch defines no derivative for; backward raises its error."""
-
-    saves_values = False
-
-    def name(self) -> str:
-        return "torch::autograd::NotImplemented"
-
-    def backward(self, F, g):
-        raise RuntimeError(f"derivative for aten::{self._args} is not implemented")
-
-
-NotImplementedBackward.__name__ = NotImplementedBackward.__qualname__ = "NotImplemented"
 
 
 @register("heaviside")

@@ -15,7 +15,7 @@ import warnings
 
 import numpy as np
 
-from ..autograd.graph import Node, derivative
+from ..autograd.graph import NotImplementedBackward, derivative
 from ._core import Tensor, make, record, register, wrap_dim
 from ._inplace_core import rebase_inplace
 from .indexing import (
@@ -77,19 +77,6 @@ def _down(F, g, zero_d: bool):
     return F.getitem(g, 0) if zero_d else g
 
 
-class NotImplementedScatter(Node):
-    """The node of ``scatter`` with ``reduce=``: PyTorch defines no derivative for it."""
-
-    saves_values = False
-
-    def name(self) -> str:
-        return "torch::autograd::NotImplemented"
-
-    def backward(self, F, g):
-        raise RuntimeError("derivative for aten::scatter is not implemented")
-
-
-NotImplementedScatter.__name__ = NotImplementedScatter.__qualname__ = "NotImplemented"
 
 
 # ------------------------------------------------------------------------ gather
@@ -201,7 +188,7 @@ def scatter(input: Tensor, dim: int, index: Tensor, src=None, *, value=None,
         (np.add if reduce == "add" else np.multiply).at(out, T, vals)
     out = out.reshape(d.shape)
     if reduce is not None:
-        return record(NotImplementedScatter, out, (input, st))
+        return record(NotImplementedBackward, out, (input, st), args="scatter")
     if not (input._rg or st is not None and st._rg):
         return make(out)
     keep = np.ones(xs, dtype=bool)
