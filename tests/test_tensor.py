@@ -171,3 +171,10 @@ def test_len_and_iteration_follow_the_first_dimension():
         iter(torch.tensor(1.0))
     with pytest.raises(TypeError, match="len\\(\\) of a 0-d tensor"):
         len(torch.tensor(1.0))
+
+
+def test_dtype_inference_from_numpy_scalars_matches_torch():
+    pt = pytest.importorskip("torch")
+    for v in [np.float64(2.0), np.float32(2), np.int32(3), [np.float64(1.0), 2.0],
+              [np.int32(1), 2], np.bool_(True), [np.float16(1)], [[1, 2.5]], [True, 1]]:
+        assert torch.tensor(v).dtype.name == str(pt.tensor(v).dtype).split(".")[1], v

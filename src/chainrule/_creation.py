@@ -30,33 +30,32 @@ def _finish(data: np.ndarray, requires_grad: bool) -> Tensor:
 
 
 def _infer_dtype(data: Any) -> DType:
-    """PyTorch's inference: bool < int64 < default float < complex over the nested values."""
-    best = -1
+    """PyTorch's inference: promote the element types (Python bool, int64, the default float,
+    complex; NumPy scalars, arrays and tensors keep their own dtype)."""
+    default = _dtype.get_default_dtype()
+    result = None
     stack = [data]
     while stack:
         x = stack.pop()
-        if isinstance(x, Tensor):
-            k = {"b": 0, "i": 1, "u": 1, "f": 2, "c": 3}[x._data.dtype.kind]
-            if x._data.dtype.kind == "f" and x._data.ndim == 0 and best < 2:
-                best = max(best, 2)
-            best = max(best, k)
-        elif isinstance(x, (bool, np.bool_)):
-            best = max(best, 0)
-        elif isinstance(x, (int, np.integer)):
-            best = max(best, 1)
-        elif isinstance(x, (float, np.floating)):
-            best = max(best, 2)
-        elif isinstance(x, (complex, np.complexfloating)):
-            best = max(best, 3)
-        elif isinstance(x, (list, tuple)):
+        if isinstance(x, (list, tuple)):
             stack.extend(x)
-        elif isinstance(x, np.ndarray):
-            return _dtype.from_numpy_dtype(x.dtype)
+            continue
+        if isinstance(x, Tensor):
+            d = x.dtype
+        elif isinstance(x, (np.ndarray, np.generic)):
+            d = _dtype.from_numpy_dtype(x.dtype)
+        elif isinstance(x, bool):
+            d = _dtype.bool
+        elif isinstance(x, int):
+            d = _dtype.int64
+        elif isinstance(x, float):
+            d = default
+        elif isinstance(x, complex):
+            d = default.to_complex()
         else:
             raise TypeError(f"Could not infer dtype of {type(x).__name__}")
-    default = _dtype.get_default_dtype()
-    return {-1: default, 0: _dtype.bool, 1: _dtype.int64, 2: default,
-            3: default.to_complex()}[best]
+        result = d if result is None else _dtype.promote_types(result, d)
+    return default if result is None else result
 
 
 def _to_array(data: Any, dt: DType | None) -> np.ndarray:
