@@ -16,8 +16,7 @@ import numpy as np
 
 from . import _dtype
 from ._dtype import dtype as DType
-from .autograd.grad_mode import STATE
-from .autograd.graph import RemovableHandle, VersionCounter, derivative
+from .autograd.graph import RemovableHandle, VersionCounter
 
 __all__ = ["Tensor", "Size", "device"]
 
@@ -430,107 +429,6 @@ class Tensor:
         memo[id(self)] = new
         return new
 
-    # ------------------------------------------------------------- dtype and device moves
-    def to(self, *args, **kwargs) -> Tensor:
-        """Convert dtype (``to(chainrule.float64)``); devices other than cpu are refused."""
-        dt = kwargs.pop("dtype", None)
-        copy = kwargs.pop("copy", False)
-        kwargs.pop("non_blocking", None)
-        dev = kwargs.pop("device", None)
-        for a in args:
-            if isinstance(a, DType):
-                dt = a
-            elif isinstance(a, Tensor):
-                dt = a.dtype
-            elif isinstance(a, (str, device)):
-                dev = a
-            elif a is not None and not isinstance(a, bool):
-                dt = _dtype.to_dtype(a)
-        if dev is not None:
-            device(dev)
-        if dt is None or dt is self.dtype:
-            return self.clone() if copy else self
-        return self._to_dtype(dt)
-
-    def _to_dtype(self, dt: DType) -> Tensor:
-        from .ops.conversion import to_dtype
-
-        return to_dtype(self, dt)
-
-    def type(self, dtype=None):
-        if dtype is None:
-            from .autograd.engine import _type_name
-
-            return _type_name(self)
-        return self.to(_dtype.to_dtype(dtype))
-
-    def float(self) -> Tensor:
-        return self.to(_dtype.float32)
-
-    def double(self) -> Tensor:
-        return self.to(_dtype.float64)
-
-    def half(self) -> Tensor:
-        return self.to(_dtype.float16)
-
-    def int(self) -> Tensor:
-        return self.to(_dtype.int32)
-
-    def long(self) -> Tensor:
-        return self.to(_dtype.int64)
-
-    def short(self) -> Tensor:
-        return self.to(_dtype.int16)
-
-    def char(self) -> Tensor:
-        return self.to(_dtype.int8)
-
-    def byte(self) -> Tensor:
-        return self.to(_dtype.uint8)
-
-    def bool(self) -> Tensor:
-        return self.to(_dtype.bool)
-
-    def cpu(self) -> Tensor:
-        return self
-
-    def cuda(self, *args, **kwargs):
-        raise RuntimeError("chainrule computes on the CPU only; CUDA is not available")
-
-    # ------------------------------------------------------------------ new_* factories
-    def new_tensor(self, data, dtype=None, requires_grad: bool = False) -> Tensor:
-        from ._creation import tensor
-
-        return tensor(data, dtype=dtype or self.dtype, requires_grad=requires_grad)
-
-    def new_zeros(self, *size, dtype=None, requires_grad: bool = False) -> Tensor:
-        from ._creation import zeros
-
-        return zeros(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
-
-    def new_ones(self, *size, dtype=None, requires_grad: bool = False) -> Tensor:
-        from ._creation import ones
-
-        return ones(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
-
-    def new_empty(self, *size, dtype=None, requires_grad: bool = False) -> Tensor:
-        from ._creation import empty
-
-        return empty(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
-
-    def new_full(self, size, fill_value, dtype=None, requires_grad: bool = False) -> Tensor:
-        from ._creation import full
-
-        return full(size, fill_value, dtype=dtype or self.dtype, requires_grad=requires_grad)
-
-    # ------------------------------------------------------------------ small extras
-    def type_as(self, other: Tensor) -> Tensor:
-        """This tensor in ``other``'s dtype (itself when they already agree)."""
-        if not isinstance(other, Tensor):
-            raise TypeError(f"type_as(): argument 'other' (position 1) must be Tensor, not "
-                            f"{type(other).__name__}")
-        return self.to(other.dtype)
-
     def __abs__(self) -> Tensor:
         return self.abs()
 
@@ -638,73 +536,8 @@ class Tensor:
         d[...] = np.asarray(vals).reshape(d.shape).astype(d.dtype)
         self._version_counter().bump()
 
-    # -------------------------------------------- in-place shape changes (metadata only)
-    def squeeze_(self, dim=None) -> Tensor:
-        """``squeeze`` in place: this tensor takes the squeezed shape (a view of its data)."""
-        new = _make(self._data).squeeze(dim) if dim is not None else _make(self._data).squeeze()
-        cls = SqueezeBackward3 if dim is None else (
-            SqueezeBackward4 if isinstance(dim, (int, np.integer)) else SqueezeBackward5)
-        return self._set_view(new._data, cls, self._data.shape)
-
-    def unsqueeze_(self, dim: int) -> Tensor:
-        """``unsqueeze`` in place."""
-        new = _make(self._data).unsqueeze(dim)
-        return self._set_view(new._data, UnsqueezeBackward1, self._data.shape)
-
-    def transpose_(self, dim0: int, dim1: int) -> Tensor:
-        """``transpose`` in place."""
-        n = self._data.ndim
-        a, b = (_wrap_dim(dim0, n), _wrap_dim(dim1, n)) if n else (0, 0)
-        new = self._data.swapaxes(a, b) if n else self._data.view()
-        return self._set_view(new, TransposeBackward1, (a, b) if n else None)
-
-    def t_(self) -> Tensor:
-        """``t`` in place (matrices; 0-D and 1-D tensors stay as they are)."""
-        n = self._data.ndim
-        if n > 2:
-            raise RuntimeError(f"t_() expects a tensor with <= 2 dimensions, but self is {n}D")
-        return self._set_view(self._data.T if n == 2 else self._data.view(), TBackward1, n)
-
-    def _set_view(self, new: np.ndarray, cls, args) -> Tensor:
-        """Give this tensor the new layout ``new`` of its data, recording ``cls`` if tracked."""
-        from .ops._core import record
-        from .ops._inplace_core import check_leaf, refresh_view
-
-        check_leaf(self)
-        refresh_view(self)
-        if STATE.enabled and self._rg:
-            old = _make(self._data, True, self._grad_fn)
-            old._output_nr = self._output_nr
-            self._grad_fn = record(cls, new, (old,), args=args)._grad_fn
-            self._output_nr = 0
-        self._data = new
-        self._version_counter().bump()
-        return self
-
 
 _builtin_number = (int, float, complex, np.number, np.bool_)
-
-
-@derivative("squeeze", 3, saves=False)
-def SqueezeBackward3(node, F, g):
-    # put the removed size-1 dimensions back
-    return (F.reshape(g, node._args),)
-
-
-SqueezeBackward4 = derivative("squeeze", 4, saves=False)(SqueezeBackward3.backward)
-SqueezeBackward5 = derivative("squeeze", 5, saves=False)(SqueezeBackward3.backward)
-UnsqueezeBackward1 = derivative("unsqueeze", 1, saves=False)(SqueezeBackward3.backward)
-
-
-@derivative("transpose", 1, saves=False)
-def TransposeBackward1(node, F, g):
-    # swap the same two dimensions back
-    return (g if node._args is None else F.swapaxes(g, *node._args),)
-
-
-@derivative("t", 1, saves=False)
-def TBackward1(node, F, g):
-    return (F.swapaxes(g, 0, 1) if node._args == 2 else g,)
 
 
 def _rebuild(data, rg):
@@ -721,12 +554,3 @@ def _wrap_dim(dim: int, ndim: int) -> int:
             f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})")
     return dim + n if dim < 0 else dim
 
-
-def is_grad_tracking(*tensors) -> bool:
-    """Whether an op on ``tensors`` must record a node."""
-    if not STATE.enabled:
-        return False
-    for t in tensors:
-        if t is not None and t._rg:
-            return True
-    return False

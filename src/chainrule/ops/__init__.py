@@ -16,6 +16,7 @@ from . import (
     extrema,
     indexing,
     inplace,
+    inplace_view,
     join,
     linalg,
     masked,
