@@ -14,7 +14,7 @@ import warnings
 import numpy as np
 
 from .. import _dtype
-from ..autograd.graph import Node, derivative
+from ..autograd.graph import NotImplementedBackward, derivative
 from ._core import (
     OPS,
     Tensor,
@@ -59,19 +59,6 @@ UniqueConsecutiveBackward0 = derivative("unique_consecutive", saves=False)(
     _not_implemented("unique_consecutive"))
 
 
-class NotImplementedBincount(Node):
-    """The node of ``bincount`` with weights that require grad: PyTorch has no derivative."""
-
-    saves_values = False
-
-    def name(self) -> str:
-        return "torch::autograd::NotImplemented"
-
-    def backward(self, F, g):
-        raise RuntimeError("derivative for aten::bincount is not implemented")
-
-
-NotImplementedBincount.__name__ = NotImplementedBincount.__qualname__ = "NotImplemented"
 
 
 def _tensor_arg(x, op: str, arg: str, pos: int) -> Tensor:
@@ -316,7 +303,7 @@ def bincount(input: Tensor, weights: Tensor | None = None, minlength: int = 0) -
     acc = np.float32 if w.dtype == np.float32 else np.float64
     out = np.zeros(n, acc)
     np.add.at(out, d, w.astype(acc, copy=False))  # in order, in the output's precision
-    return record(NotImplementedBincount, out, (weights,))
+    return record(NotImplementedBackward, out, (weights,), args="bincount")
 
 
 def _edge_str(v: float, from_data: bool) -> str:
