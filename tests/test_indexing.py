@@ -44,6 +44,9 @@ x[::0]
 x[0, 0, 0, 0]
 x[..., 0, 0, 0, 0]
 x[[5]]
+x[lib.tensor([0, 3])]
+x[np.array([-4])]
+x[lib.tensor([1], dtype=lib.int32)][0, 9]
 x[:, [9]]
 x[[0], :, [9]]
 x[[-9]]
@@ -157,6 +160,9 @@ GETITEM_KEYS = [
     "(0, lib.tensor([True, False, True, True]), [1])", "lib.tensor([[0, 1], [2, 0]])",
     "(slice(None), [[0, 1], [2, 3]])", "[[0, 1], [1, 2]]", "[0, slice(None)]",
     "lib.tensor([1, 0, 1], dtype=lib.uint8)", "np.array([0, 2])", "np.int64(1)",
+    "lib.tensor([-1, 2, 0, 2])", "np.array([2, -3], dtype=np.int32)",
+    "lib.tensor([], dtype=lib.int64)", "slice(-2, None)", "slice(3, 1)", "slice(None, None, 3)",
+    "slice(1, -1, 2)", "slice(-10, 10)", "slice(0, 3, 5)",
 ]
 
 
@@ -181,6 +187,41 @@ def test_getitem_matches_torch(key: str):
     cy.backward(chainrule.tensor(w))
     ty.backward(torch.tensor(w))
     np.testing.assert_allclose(cx.grad.numpy(), tx.grad.numpy())
+
+
+@pytest.mark.parametrize("key", [
+    "lib.tensor([2, 0, -1, 0])", "np.array([1, 1])", "lib.tensor([], dtype=lib.int64)",
+    "slice(1, 3)", "slice(None)", "slice(None, None, 2)", "slice(5, 1)", "slice(-1, None)",
+])
+@pytest.mark.parametrize("rg", [True, False])
+def test_fast_paths_match_the_general_path(key: str, rg: bool):
+    # x[key] takes a fast path; the same key as a list or with a NumPy-int step the general
+    # one: same data, node, view and version counter
+    x = chainrule.tensor(np.arange(12.0).reshape(3, 4), requires_grad=rg)
+    k = _index(chainrule, key)
+    if isinstance(k, slice):
+        general = slice(k.start, k.stop, np.int64(k.step or 1))
+    else:
+        general = np.asarray(k).tolist()
+    fast, slow = x[k], x[general]
+    assert (fast._vc is x._vc) == (slow._vc is x._vc)
+    assert fast._base is slow._base
+    np.testing.assert_array_equal(fast.numpy() if not rg else fast.detach().numpy(),
+                                  slow.detach().numpy())
+    assert type(fast.grad_fn) is type(slow.grad_fn)
+    assert fast.requires_grad == slow.requires_grad == rg
+    if rg:
+        fa, sa = fast.grad_fn._args, slow.grad_fn._args
+        assert fa[0] == sa[0] and fa[1] == sa[1] and fa[2] == sa[2]
+        assert (fa[3] is None) == (sa[3] is None)
+        if fa[3] is not None:
+            np.testing.assert_array_equal(fa[3][0], sa[3][0])
+        assert fa[3] is None or not np.shares_memory(fa[3][0], k._data if hasattr(k, "_data")
+                                                     else k)
+    with chainrule.no_grad():
+        assert not x[k].requires_grad
+    n = chainrule.zeros(3, 4, dtype=chainrule.int64)
+    np.testing.assert_array_equal(n[k].numpy(), n[general].numpy())
 
 
 def test_basic_index_is_a_view():

@@ -126,10 +126,135 @@ def test_pooling_matches_torch(name, shape, kw):
     _both(getattr(F, name), getattr(TF, name), [x], kw)
 
 
+@pytest.mark.parametrize("nd,shape,wshape,kw", [
+    (2, (4, 1, 8, 8), (3, 1, 3, 3), {"padding": 1}),
+    (2, (4, 6, 4, 4), (5, 6, 3, 3), {"padding": 1}),
+    (2, (2, 4, 9, 8), (4, 2, 3, 3), {"stride": (2, 1), "padding": (1, 0), "dilation": (1, 2),
+                                     "groups": 2}),
+    (2, (2, 3, 9, 8), (4, 3, 3, 2), {"stride": (1, 2), "padding": (2, 1)}),
+    (2, (2, 2, 12, 12), (3, 2, 3, 3), {"stride": 4}),             # sparse: slice-adds
+    (2, (3, 5, 5), (3, 3, 2, 2), {"padding": 2}),                 # unbatched
+    (1, (2, 4, 11), (6, 4, 3), {"padding": 3, "dilation": 2}),
+    (3, (2, 2, 4, 5, 3), (3, 2, 2, 3, 2), {"padding": 1}),
+])
+def test_conv_layouts_match_the_reference_bit_for_bit(nd, shape, wshape, kw, monkeypatch):
+    """im2col by runs, the padded buffer and col2im by flat shifts give the same bits as
+    ``np.pad`` + a strided im2col copy and one slice-add per kernel position (zeros, -0.0,
+    inf and NaN in the input and in the incoming gradient)."""
+    from chainrule.nn.functional import conv
+
+    def reference_im2col(xp, ksize, stride, dilation, out_sp):
+        n = len(ksize)
+        win = conv._windows(xp, ksize, stride, dilation, out_sp)
+        perm = (1,) + tuple(range(2, 2 + n)) + (0,) + tuple(range(2 + n, 2 + 2 * n))
+        return np.ascontiguousarray(win.transpose(perm))
+
+    rng = np.random.default_rng(5)
+    a = rng.standard_normal(shape)
+    a[rng.random(shape) < 0.1] = -0.0
+    a.flat[3], a.flat[-2] = np.inf, np.nan
+    w, b = rng.standard_normal(wshape), rng.standard_normal(wshape[0])
+    runs = []
+    for reference in (False, True):
+        if reference:
+            monkeypatch.setattr(conv, "_im2col", reference_im2col)
+            monkeypatch.setattr(conv, "_padded",
+                                lambda x, pads: np.pad(x, [(0, 0), (0, 0)] + pads))
+            monkeypatch.setattr(conv, "_EXT_RATIO", 0)
+        x = chainrule.tensor(a, requires_grad=True)
+        wt = chainrule.tensor(w, requires_grad=True)
+        bt = chainrule.tensor(b, requires_grad=True)
+        y = getattr(F, f"conv{nd}d")(x, wt, bt, **kw)
+        g = np.random.default_rng(6).standard_normal(tuple(y.shape))
+        g[g < -1] = -0.0
+        g.flat[0] = np.inf
+        grads = chainrule.autograd.grad(y, (x, wt, bt), chainrule.tensor(g))
+        runs.append([t.detach().numpy().tobytes() for t in (y, *grads)])
+    assert runs[0] == runs[1]
+
+
 def test_max_pool_ties_send_gradient_to_first_maximum():
     x = np.ones((1, 1, 4, 4))
     _both(F.max_pool2d, TF.max_pool2d, [x], {"kernel_size": 2})
     _both(F.max_pool2d, TF.max_pool2d, [x], {"kernel_size": 3, "stride": 1, "padding": 1})
+
+
+def _pool_data(rng, shape, dtype):
+    """Values with many ties (small integers), signed zeros and infinities."""
+    a = rng.integers(-2, 3, shape).astype(dtype)
+    if a.dtype.kind == "f":
+        a[rng.random(shape) < 0.1] = -0.0
+        a[rng.random(shape) < 0.03] = np.inf
+        a[rng.random(shape) < 0.03] = -np.inf
+    return a
+
+
+def _bits(a):
+    a = np.asarray(a)
+    return (a.dtype, a.shape, a.tobytes())
+
+
+@pytest.mark.parametrize("nd,shape,kw", [
+    (2, (3, 4, 8, 8), {"kernel_size": 2}),
+    (2, (3, 4, 8, 6), {"kernel_size": (4, 3)}),
+    (2, (3, 4, 9, 7), {"kernel_size": 2}),                       # rows/cols left over
+    (2, (4, 6, 6), {"kernel_size": (2, 3), "stride": (2, 3)}),   # unbatched
+    (2, (2, 3, 6, 6), {"kernel_size": 3, "ceil_mode": True}),
+    (2, (2, 3, 5, 5), {"kernel_size": 1}),
+    (2, (2, 3, 4, 4), {"kernel_size": 4, "return_indices": True}),
+    (1, (2, 3, 9), {"kernel_size": 3, "return_indices": True}),
+    (1, (2, 3, 9), {"kernel_size": 3}),
+    (3, (2, 2, 4, 6, 4), {"kernel_size": 2, "return_indices": True}),
+    (3, (2, 2, 4, 6, 4), {"kernel_size": (1, 3, 2)}),
+])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int64, np.bool_])
+@pytest.mark.parametrize("contiguous", [True, False])
+def test_max_pool_fast_path_matches_the_general_path(nd, shape, kw, dtype, contiguous,
+                                                     monkeypatch):
+    """Non-overlapping windows take a fast path (staged when they tile a C-contiguous
+    input): the same bits as the general one, forward and backward (ties, -0.0, infinities,
+    and gradients with -0.0, inf and NaN)."""
+    from chainrule.nn.functional import pooling
+
+    rng = np.random.default_rng(3)
+    a = _pool_data(rng, shape, dtype)
+    if not contiguous:
+        a = np.ascontiguousarray(a.swapaxes(-1, -2)).swapaxes(-1, -2)
+    fn = getattr(F, f"max_pool{nd}d")
+    runs = []
+    for fast in (True, False):
+        if not fast:
+            monkeypatch.setattr(pooling, "_max_pool_fast", lambda *args: None)
+        x = chainrule.tensor(a, requires_grad=a.dtype.kind == "f")
+        if contiguous:
+            assert x._data.flags.c_contiguous
+        else:
+            x = x.transpose(-1, -2).contiguous().transpose(-1, -2).detach().requires_grad_(
+                x.requires_grad)
+            assert not x._data.flags.c_contiguous
+        out = fn(x, **kw)
+        y = out[0] if isinstance(out, tuple) else out
+        assert not np.shares_memory(y._data, x._data)
+        run = [_bits(y.detach().numpy())]
+        if isinstance(out, tuple):
+            run.append(_bits(out[1].numpy()))
+        if x.requires_grad:
+            assert type(y.grad_fn).__name__ == f"MaxPool{nd}DWithIndicesBackward0"
+            g = np.random.default_rng(4).standard_normal(tuple(y.shape)).astype(a.dtype)
+            g[g < -1] = -0.0
+            g.flat[0], g.flat[-1] = np.inf, np.nan
+            (gx,) = chainrule.autograd.grad(y, x, chainrule.tensor(g))
+            run.append(_bits(gx.numpy()))
+        runs.append(run)
+    assert runs[0] == runs[1]
+
+
+def test_max_pool_fast_path_nan_follows_torch():
+    # NaNs take the general path (PyTorch's rule: a later NaN wins)
+    x = np.arange(32.0).reshape(1, 2, 4, 4)
+    x[0, 0, 0, 0] = x[0, 0, 1, 1] = np.nan
+    x[0, 1, 2, 3] = np.nan
+    _both(F.max_pool2d, TF.max_pool2d, [x], {"kernel_size": 2, "return_indices": True})
 
 
 def test_pooling_errors_match_torch():

@@ -414,3 +414,102 @@ def test_loader_feeds_a_training_step():
             loss.backward()
             opt.step()
     np.testing.assert_allclose(w.detach().numpy(), [2.0, -1.0], atol=1e-3)
+
+
+# ------------------------------------------------------- TensorDataset.__getitems__ (batched)
+class _PerSample(Dataset):
+    """A TensorDataset without ``__getitems__``: the loader fetches sample by sample."""
+
+    def __init__(self, ds):
+        self.ds = ds
+
+    def __len__(self):
+        return len(self.ds)
+
+    def __getitem__(self, i):
+        return self.ds[i]
+
+
+def _mixed_tds():
+    rng = np.random.default_rng(0)
+    base = chainrule.tensor(rng.standard_normal((11, 4, 3)).astype(np.float32))
+    return TensorDataset(
+        base.transpose(1, 2),                                    # not contiguous
+        chainrule.tensor(rng.integers(0, 9, 11)),                # 1-D int64: 0-d samples
+        chainrule.tensor(rng.standard_normal((11, 2))),          # float64
+        chainrule.tensor(rng.integers(0, 2, (11, 5)).astype(bool)),
+        base[:, ::2, 1],                                         # a strided view
+    )
+
+
+def _same_batches(a, b):
+    assert len(a) == len(b)
+    for xa, xb in zip(a, b, strict=True):
+        assert type(xa) is type(xb) is list and len(xa) == len(xb)
+        for ta, tb in zip(xa, xb, strict=True):
+            assert ta.dtype == tb.dtype and ta.shape == tb.shape
+            assert ta.stride() == tb.stride() and ta.is_contiguous()
+            assert not ta.requires_grad and ta._base is None and tb._base is None
+            np.testing.assert_array_equal(ta.numpy(), tb.numpy())
+
+
+@pytest.mark.parametrize("kw", [dict(batch_size=4), dict(batch_size=3, shuffle=True),
+                                dict(batch_size=4, drop_last=True),
+                                dict(batch_sampler=[[10, -1, 3], [0], [2, 2, 2]]),
+                                dict(batch_size=2, sampler=[np.int64(4), np.int32(1), 7])])
+def test_batched_fetch_gives_the_per_sample_batches(kw):
+    ds = _mixed_tds()
+    for d in (ds, Subset(ds, [10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0])):
+        kw2 = dict(kw)
+        if "shuffle" in kw2:
+            kw2["generator"] = chainrule.Generator().manual_seed(3)
+        fast = list(DataLoader(d, **kw2))
+        if "shuffle" in kw2:
+            kw2["generator"] = chainrule.Generator().manual_seed(3)
+        slow = list(DataLoader(_PerSample(d), **kw2))
+        _same_batches(fast, slow)
+
+
+def test_gather_batch_equals_collating_the_samples():
+    ds = _tds(6)
+    fast = ds.gather_batch([4, 1, 1])
+    slow = default_collate([ds[i] for i in [4, 1, 1]])
+    for a, b in zip(fast, slow, strict=True):
+        assert a.dtype == b.dtype and a.shape == b.shape
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
+    fast[1][0] = 99  # a copy: the dataset is untouched
+    assert ds.tensors[1].tolist() == [0, 1, 2, 3, 4, 5]
+    assert ds.gather_batch([0, 1.5]) is None and ds.gather_batch([7]) is None
+
+
+def test_batches_fall_back_to_per_sample_fetching():
+    class Doubled(TensorDataset):
+        def __getitem__(self, i):
+            return tuple(t[i] * 2 for t in self.tensors)
+
+    ds = Doubled(chainrule.arange(5))
+    assert [b[0].tolist() for b in DataLoader(ds, batch_size=3)] == [[0, 2, 4], [6, 8]]
+    # indices that are not integers, or out of range: the per-sample path and its errors
+    ds = _tds(4)
+    with pytest.raises(IndexError, match="index 4 is out of bounds for dimension 0 with size 4"):
+        list(DataLoader(ds, batch_sampler=[[0, 4]]))
+    with pytest.raises(IndexError):
+        list(DataLoader(ds, batch_sampler=[[0, 9]]))
+    # tensors that require grad: stacking records the graph, as before
+    w = chainrule.ones(4, 2, requires_grad=True)
+    (xb,) = next(iter(DataLoader(TensorDataset(w), batch_size=2)))
+    assert type(xb.grad_fn).__name__ == "StackBackward0"
+
+
+def test_custom_collate_sees_the_samples():
+    ds = _tds(5)
+    seen = []
+
+    def collate(batch):
+        seen.append(batch)
+        return [s[1].item() for s in batch]
+
+    assert list(DataLoader(ds, batch_size=2, collate_fn=collate)) == [[0, 1], [2, 3], [4]]
+    assert all(type(b) is list for b in seen)
+    assert all(s[0]._base is ds.tensors[0] for b in seen for s in b)
+    assert list(DataLoader(ds, batch_size=2, collate_fn=lambda b: b + [])) != []

@@ -31,7 +31,7 @@ import numpy as np
 from ..autograd.engine import _type_name
 from ..autograd.grad_mode import STATE
 from ..autograd.graph import Node, derivative
-from ._core import Tensor, record
+from ._core import Tensor, make, record
 from ._graphmath import define_math
 from ._inplace_core import LEAF_MSG, VIEW_LEAF_MSG, CopySlices, rebase_inplace, refresh_view
 
@@ -354,6 +354,28 @@ def _own_index_arrays(adv: tuple) -> tuple:
     return tuple(e if e is _FULL else np.array(e) for e in adv)
 
 
+_ndarray = np.ndarray
+_NONE_INT = (int, type(None))
+
+
+def _fast_slice(sl: slice, n: int):
+    """``sl`` normalised as :func:`_slice_bounds` does (``_FULL`` when it keeps all ``n``),
+    or None when its bounds are not plain ints/None or its step is not a positive int."""
+    step = sl.step
+    if sl.start.__class__ not in _NONE_INT or sl.stop.__class__ not in _NONE_INT:
+        return None
+    if step is None:
+        step = 1
+    elif step.__class__ is not int or step <= 0:
+        return None
+    start, stop, step = sl.indices(n)
+    if stop < start:
+        stop = start
+    if start == 0 and stop == n and step == 1:
+        return _FULL
+    return slice(start, stop, step)
+
+
 def getitem(self: Tensor, key) -> Tensor:
     """``self[key]``: a view for ints/slices/None/``...``, a copy with advanced indices."""
     if self._base is not None:
@@ -370,6 +392,30 @@ def getitem(self: Tensor, key) -> Tensor:
         b = self._base
         res._base = self if b is None else b
         return res
+    kc = key.__class__
+    if kc is Tensor or kc is _ndarray:  # fast path: x[idx], idx a 1-D signed-int array
+        k = key._data if kc is Tensor else key
+        if k.ndim == 1 and k.dtype.kind == "i" and d.ndim:
+            try:
+                out = d[k]  # NumPy checks the bounds (PyTorch's message from the slow path)
+            except IndexError:
+                pass
+            else:
+                if self._rg and STATE.enabled and out.dtype.kind in "fc":
+                    return record(IndexBackward0, out, (self,),
+                                  args=(d.shape, None, d.shape, (k.copy(),)))
+                return make(out)
+    elif kc is slice and d.ndim:  # fast path: x[a:b:c], int or None bounds, step > 0
+        sl = _fast_slice(key, d.shape[0])
+        if sl is not None:
+            full = sl is _FULL
+            v = d if full else d[sl]
+            res = record(SliceBackward0, v, (self,),
+                         args=(d.shape, None if full else (sl,), v.shape, None))
+            res._vc = self._version_counter()
+            b = self._base
+            res._base = self if b is None else b
+            return res
     p = parse_index(d.shape, key)
     v = p.view(d)
     if p.adv is None:

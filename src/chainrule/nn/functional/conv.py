@@ -1,7 +1,8 @@
 """Convolution (1-, 2- and 3-d): one fused op, ``ConvolutionBackward0``.
 
-Forward is im2col + one matmul: ``as_strided`` gives a view of every receptive field of the
-(padded) input, laid out ``(C*prod(K), N*prod(out))`` with one copy, and
+Forward is im2col + one matmul: the input is zero-padded into a fresh C-contiguous buffer,
+every receptive field of it is laid out ``(C*prod(K), N*prod(out))`` with one copy (moving
+each output row of a window, a run of consecutive elements with stride 1, as one item), and
 ``weight (O, C*prod(K)) @ cols`` is a single BLAS call for the whole batch. Groups split the
 channel axis and batch the matmul over groups.
 
@@ -10,13 +11,17 @@ Backward, for ``g = dL/dout``:
 - ``grad_weight = g @ cols^T`` summed over the batch (``cols`` is kept from forward only when
   the weight wants a gradient);
 - ``grad_bias = g.sum(batch and spatial axes)``;
-- ``grad_input``: ``dcols = weight^T @ g``, then col2im: one strided slice-add per kernel
-  position (``prod(K)`` iterations, never per pixel or per sample), then the padding is cut.
+- ``grad_input``: ``dcols = weight^T @ g``, then col2im: ``dcols`` is spread over the padded
+  input grid, where a kernel offset is a flat shift, so each kernel position is one
+  contiguous add (``prod(K)`` iterations, never per pixel or per sample, every element
+  summed in the same order as slice-adds would); then the padding is cut. Sparse outputs
+  (strides that leave most of the grid empty) use one strided slice-add per kernel position.
 """
 
 from __future__ import annotations
 
 import itertools
+import math
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
@@ -24,6 +29,10 @@ from numpy.lib.stride_tricks import as_strided
 from ._utils import Tensor, array_derivative, needs, np_dtype_name, record
 
 __all__ = ["conv1d", "conv2d", "conv3d", "convolution"]
+
+#: col2im spreads the output gradient over the padded input grid when that grid has at most
+#: this many times as many positions as the output (else a slice-add per kernel position)
+_EXT_RATIO = 8
 
 
 def _tuple(x, n: int, name: str) -> tuple:
@@ -107,6 +116,104 @@ def _windows(xp: np.ndarray, ksize: tuple, stride: tuple, dilation: tuple, out_s
     return as_strided(xp, shape=shape, strides=strides, writeable=False)
 
 
+def _runs(a: np.ndarray, shape: tuple, strides: tuple, run: int) -> np.ndarray:
+    """A view of ``a`` (C-contiguous) whose items are runs of ``run`` consecutive elements
+    (a void dtype), with ``shape`` and byte ``strides`` over the runs: copying it moves each
+    run as one item, where NumPy would otherwise loop over every short run of elements."""
+    return np.ndarray(shape, dtype=np.dtype((np.void, run * a.itemsize)), buffer=a,
+                      strides=strides)
+
+
+def _padded(x: np.ndarray, pads: list) -> np.ndarray:
+    """``x`` zero-padded as ``np.pad(x, [(0, 0), (0, 0)] + pads)`` does, always C-contiguous:
+    zeros with ``x`` written into the interior (np.pad's own overhead is most of its cost at
+    these sizes)."""
+    if not any(lo or hi for lo, hi in pads):
+        return np.ascontiguousarray(x)
+    shape = x.shape[:2] + tuple(x.shape[2 + i] + lo + hi for i, (lo, hi) in enumerate(pads))
+    xp = np.zeros(shape, dtype=x.dtype)
+    xp[(slice(None), slice(None)) + tuple(slice(lo, lo + x.shape[2 + i])
+                                          for i, (lo, _) in enumerate(pads))] = x
+    return xp
+
+
+def _im2col(xp: np.ndarray, ksize: tuple, stride: tuple, dilation: tuple,
+            out_sp: tuple) -> np.ndarray:
+    """Every receptive field of the C-contiguous ``xp`` (N, C, *S), laid out
+    ``(C, *K, N, *out)`` (one copy). With stride 1 along the last dim each output row of a
+    window is a run of consecutive elements, copied as one item."""
+    nd = len(ksize)
+    N, C = xp.shape[:2]
+    st = xp.strides
+    if stride[-1] == 1 and xp.flags.c_contiguous:
+        shape = (C,) + tuple(ksize) + (N,) + tuple(out_sp[:-1])
+        strides = (st[1],) + tuple(st[2 + i] * dilation[i] for i in range(nd)) + (st[0],) + \
+            tuple(st[2 + i] * stride[i] for i in range(nd - 1))
+        cols = np.empty(shape, dtype=np.dtype((np.void, out_sp[-1] * xp.itemsize)))
+        np.copyto(cols, _runs(xp, shape, strides, out_sp[-1]))
+        return cols.view(xp.dtype).reshape(shape + (out_sp[-1],))
+    win = _windows(xp, ksize, stride, dilation, out_sp)
+    perm = (1,) + tuple(range(2, 2 + nd)) + (0,) + tuple(range(2 + nd, 2 + 2 * nd))
+    return np.ascontiguousarray(win.transpose(perm))
+
+
+def _col2im(dcols: np.ndarray, xp_shape: tuple, ksize: tuple, stride: tuple,
+            dilation: tuple, out_sp: tuple, pads: list) -> np.ndarray:
+    """The gradient of the input from ``dcols`` (C, *K, N, *out): the padded input's
+    ``dxp[n, c, o * stride + k * dilation] += dcols[c, k, n, o]`` in row-major kernel order,
+    cropped, as a C-contiguous (N, C, *H) array.
+
+    ``dcols`` is first spread into ``ext`` (K, C, N, *S) at its positions in the padded grid
+    (zeros elsewhere); then a kernel offset is one flat shift of the padded images, so each
+    kernel position is one contiguous add over everything. Every element receives the same
+    terms in the same order as a slice-add per kernel position; the zeros that come along
+    (and spill into the next image or channel) leave every partial sum as it is, since a sum
+    that starts from +0.0 is never -0.0.
+    """
+    nd = len(ksize)
+    N, C = xp_shape[:2]
+    S = tuple(xp_shape[2:])
+    K = math.prod(ksize)
+    dt = dcols.dtype
+    size = dt.itemsize
+    plane = math.prod(S)
+    L = C * N * plane
+    flat = [math.prod(S[i + 1:]) for i in range(nd)]
+    ext = np.zeros(K * L, dtype=dt)
+    # ext[k, c, n, o * stride] = dcols[c, k, n, o], moving runs along the last dim if it
+    # has stride 1
+    shape = (C, K, N) + tuple(out_sp[:-1])
+    strides = (N * plane * size, L * size, plane * size) + \
+        tuple(flat[i] * stride[i] * size for i in range(nd - 1))
+    dcols = np.ascontiguousarray(dcols).reshape(shape + (out_sp[-1],))
+    if stride[-1] == 1:
+        run = out_sp[-1]
+        src = dcols.view(np.dtype((np.void, run * size))).reshape(shape)
+        np.copyto(_runs(ext, shape, strides, run), src)
+    else:
+        view = as_strided(ext, shape=shape + (out_sp[-1],),
+                          strides=strides + (stride[-1] * size,))
+        view[...] = dcols
+    shifts = [sum(kk[i] * dilation[i] * flat[i] for i in range(nd))
+              for kk in itertools.product(*(range(k) for k in ksize))]
+    buf = np.zeros(L + max(shifts), dtype=dt)
+    for j, sh in enumerate(shifts):
+        part = buf[sh:sh + L]
+        part += ext[j * L:(j + 1) * L]
+    # crop the padding and move N first: (N, C, *H), copied by runs of the last dim
+    H = tuple(S[i] - lo - hi for i, (lo, hi) in enumerate(pads))
+    gx = np.empty((N, C) + H, dtype=dt)
+    if all(H):
+        offset = sum(pads[i][0] * flat[i] for i in range(nd)) * size
+        shape = (N, C) + H[:-1]
+        strides = (plane * size, N * plane * size) + tuple(flat[i] * size
+                                                          for i in range(nd - 1))
+        src = np.ndarray(shape, dtype=np.dtype((np.void, H[-1] * size)), buffer=buf,
+                         offset=offset, strides=strides)
+        np.copyto(gx.view(src.dtype).reshape(shape), src)
+    return gx
+
+
 @array_derivative("convolution")
 def ConvolutionBackward0(node, g, saved):
     """grad_input by col2im, grad_weight = g @ cols^T, grad_bias = sum of g."""
@@ -118,7 +225,7 @@ def ConvolutionBackward0(node, g, saved):
     N, O = g.shape[:2]
     G = groups
     Og = O // G
-    P = int(np.prod(out_sp))
+    P = math.prod(out_sp)
     CgK = w[0].size
     gx = gw = gb = None
     if need_b:
@@ -135,14 +242,18 @@ def ConvolutionBackward0(node, g, saved):
         C = xp_shape[1]
         w3 = w.reshape(G, Og, CgK)
         dcols = np.matmul(w3.transpose(0, 2, 1), g2)  # (G, CgK, N*P)
-        dcols = dcols.reshape((C,) + tuple(ksize) + (N,) + tuple(out_sp))
-        dxp = np.zeros(xp_shape, dtype=g.dtype)
-        for kk in itertools.product(*(range(k) for k in ksize)):
-            sl = tuple(slice(kk[i] * dilation[i], kk[i] * dilation[i] +
-                             stride[i] * (out_sp[i] - 1) + 1, stride[i]) for i in range(nd))
-            dxp[(slice(None), slice(None)) + sl] += dcols[(slice(None),) + kk].swapaxes(0, 1)
-        crop = tuple(slice(lo, xp_shape[2 + i] - hi) for i, (lo, hi) in enumerate(pads))
-        gx = dxp[(slice(None), slice(None)) + crop]
+        if math.prod(xp_shape[2:]) <= _EXT_RATIO * P:
+            gx = _col2im(dcols, xp_shape, tuple(ksize), stride, dilation, out_sp, pads)
+        else:  # sparse outputs (large strides): a slice-add per kernel position
+            dcols = dcols.reshape((C,) + tuple(ksize) + (N,) + tuple(out_sp))
+            dxp = np.zeros(xp_shape, dtype=g.dtype)
+            for kk in itertools.product(*(range(k) for k in ksize)):
+                sl = tuple(slice(kk[i] * dilation[i], kk[i] * dilation[i] +
+                                 stride[i] * (out_sp[i] - 1) + 1, stride[i]) for i in range(nd))
+                dxp[(slice(None), slice(None)) + sl] += \
+                    dcols[(slice(None),) + kk].swapaxes(0, 1)
+            crop = tuple(slice(lo, xp_shape[2 + i] - hi) for i, (lo, hi) in enumerate(pads))
+            gx = dxp[(slice(None), slice(None)) + crop]
         if not batched:
             gx = gx[0]
     return gx, gw, gb
@@ -178,15 +289,13 @@ def convolution(input: Tensor, weight: Tensor, bias: Tensor | None, stride, padd
             f"Kernel size: ({' x '.join(map(str, eff))}). Kernel size can't be greater than "
             "actual input size")
     out_sp = tuple((padded[i] - eff[i]) // stride[i] + 1 for i in range(nd))
-    xp = np.pad(x, [(0, 0), (0, 0)] + pads) if any(lo or hi for lo, hi in pads) else x
+    xp = _padded(x, pads)
     G = groups
-    CgK = int(np.prod(weight.shape[1:]))
-    P = int(np.prod(out_sp))
+    CgK = math.prod(weight.shape[1:])
+    P = math.prod(out_sp)
     # im2col: the windows (N, C, *K, *out) laid out (G, Cg*K, N*P), one copy; then one
     # matmul per group gives (G, O/G, N*P)
-    win = _windows(xp, ksize, stride, dilation, out_sp)
-    perm = (1,) + tuple(range(2, 2 + nd)) + (0,) + tuple(range(2 + nd, 2 + 2 * nd))
-    cols = np.ascontiguousarray(win.transpose(perm)).reshape(G, CgK, N * P)
+    cols = _im2col(xp, ksize, stride, dilation, out_sp).reshape(G, CgK, N * P)
     w3 = weight._data.reshape(G, O // G, CgK)
     # per sample, (O/G, CgK) @ (CgK, P) straight from cols (a strided view, no copy), which
     # writes the output in its final (N, O, *out) layout

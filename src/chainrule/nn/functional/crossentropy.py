@@ -58,8 +58,25 @@ def _check_target(input: Tensor, target: Tensor, weight: Tensor | None):
     return x, t.astype(np.int64, copy=False), unbatched
 
 
+_ROWS: dict[int, np.ndarray] = {}
+_max = np.maximum.reduce  # what ndarray.max / .sum call, without the Python wrapper
+_sum = np.add.reduce
+
+
+def _rows(n: int) -> np.ndarray:
+    """``np.arange(n)`` (int64), cached: the row index of every per-sample gather."""
+    r = _ROWS.get(n)
+    if r is None:
+        if len(_ROWS) > 64:
+            _ROWS.clear()
+        r = _ROWS[n] = np.arange(n)
+        r.flags.writeable = False
+    return r
+
+
 def _targets(t: np.ndarray, C: int, ignore_index: int):
-    if t.size and t.min() >= 0 and t.max() < C and not (
+    # one reduction checks 0 <= t < C: negative int64 values are huge as uint64
+    if t.size and int(_max(t.view(np.uint64), axis=None)) < C and not (
             0 <= ignore_index < C and (t == ignore_index).any()):
         return t, None, True  # the common case: every target valid, one pass each
     valid = t != ignore_index
@@ -82,9 +99,11 @@ def _class_weights(weight, tc, valid, all_valid, dtype):
 def _reduce_with(loss, wt, n_valid, reduction):
     if reduction == "none":
         return loss
-    total = loss.sum()
+    total = _sum(loss, axis=None)
     if reduction == "sum":
         return np.asarray(total, dtype=loss.dtype)
+    if wt is None and n_valid > 0:  # nothing to silence
+        return np.asarray(total / n_valid, dtype=loss.dtype)
     denom = n_valid if wt is None else wt.sum()
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.asarray(total / denom, dtype=loss.dtype)
@@ -111,11 +130,15 @@ def _CrossEntropyBackward(node, F, g):
         if eps:
             W = float(C) if wvec is None else float(wvec.sum())
             c = c + (eps / C) * W * (1.0 if valid is None else valid.reshape(shape1))
-        grad = e * ((a * c) / s)
+        if not eps and wt is None:  # no weights, no smoothing: c = 1.0, and a * 1.0 is a
+            grad = e * (a / s)
+            hit = a
+        else:
+            grad = e * ((a * c) / s)
+            hit = (1.0 - eps) * a * (1.0 if wt is None else wt.reshape(shape1))
         # subtract the one-hot part at the targets
-        hit = (1.0 - eps) * a * (1.0 if wt is None else wt.reshape(shape1))
         if e.ndim == 2:
-            grad[np.arange(e.shape[0]), tc] -= hit if np.ndim(hit) == 0 else np.reshape(hit, -1)
+            grad[_rows(e.shape[0]), tc] -= hit if np.ndim(hit) == 0 else np.reshape(hit, -1)
         else:
             hit = np.broadcast_to(hit, shape1)
             t1 = tc.reshape(shape1)
@@ -215,19 +238,19 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
     if x_in.dtype.kind not in "fc":
         raise RuntimeError(f'"log_softmax_lastdim_kernel_impl" not implemented for '
                            f"'{input.dtype}'")
-    if target._data.dtype.kind == "f" and target.shape == input.shape:
+    if target._data.dtype.kind == "f" and target._data.shape == x_in.shape:
         return _cross_entropy_probs(input, target, weight, reduction, label_smoothing)
     x, t, unbatched = _check_target(input, target, weight)
     C = x.shape[1]
     tc, valid, all_valid = _targets(t, C, ignore_index)
-    m = x.max(axis=1, keepdims=True)
+    m = _max(x, axis=1, keepdims=True)  # ndarray.max without its Python wrapper
     z = x - m
     if x.ndim == 2:
-        zt = z[np.arange(x.shape[0]), tc][:, None]
+        zt = z[_rows(x.shape[0]), tc][:, None]
     else:
         zt = np.take_along_axis(z, tc[:, None], axis=1)
     e = np.exp(z, out=z)
-    s = e.sum(axis=1, keepdims=True)
+    s = _sum(e, axis=1, keepdims=True)
     lse = np.log(s)
     nll = (lse - zt)[:, 0]
     wt = _class_weights(weight, tc, valid, all_valid, x.dtype)

@@ -3,7 +3,10 @@
 Windows are an ``as_strided`` view of the padded input (no per-pixel loop). Max pooling
 takes one pass per kernel position over strided slices, keeping the running maximum and
 which kernel position gave it (the first one on ties, like PyTorch); the backward sends each
-gradient there with one masked add per kernel position. Average pooling's backward adds
+gradient there with one masked add per kernel position. Non-overlapping windows (stride equal
+to the kernel, no padding or dilation: the usual ``MaxPool2d(2)``) take a fast path on strided
+views of the unpadded input that keeps, per later kernel position, whether it beat the running
+maximum; same results, bit for bit. Average pooling's backward adds
 ``g / divisor`` back with one strided slice-add per kernel position. Adaptive average
 pooling is linear and separable: per spatial dim a matrix ``A`` (out x in) of window weights, so
 ``out = A_h @ x @ A_w^T`` and its gradient is ``A_h^T @ g @ A_w`` (differentiable again).
@@ -12,6 +15,7 @@ pooling is linear and separable: per spatial dim a matrix ``A`` (out x in) of wi
 from __future__ import annotations
 
 import itertools
+import math
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
@@ -105,10 +109,188 @@ def _kernel_slices(k, s, d, out_sp):
             for i in range(nd))
 
 
+def _second_on_ties(dtype) -> bool:
+    """Whether ``np.maximum(a, b)`` returns ``b`` where ``a == b`` for ``dtype`` (it does
+    with NumPy's x86 kernels; only ``+0.0`` vs ``-0.0`` can tell), probed once on contiguous,
+    strided, short and long arrays."""
+    a = np.zeros(67, dtype)
+    b = -a
+    for sl in (slice(None), slice(None, None, 2), slice(0, 1), slice(0, 5)):
+        if not (np.signbit(np.maximum(a[sl], b[sl])).all()
+                and not np.signbit(np.maximum(b[sl], a[sl])).any()):
+            return False
+    return True
+
+
+_MAXIMUM_KEEPS_SECOND = {np.dtype(t): _second_on_ties(t)
+                         for t in (np.float16, np.float32, np.float64)}
+_FAST = object()  # marks the args of a max-pool node recorded by the fast path
+_STAGED = object()  # ... by its staged variant
+
+
+def _fast_windows(a: np.ndarray, k, out_sp) -> np.ndarray:
+    """View ``(N, C, O1, k1, O2, k2, ...)`` of ``a`` (N, C, *S) split into the
+    non-overlapping windows of a pool with ``stride == kernel_size`` (trailing rows that no
+    window reaches are left out)."""
+    st = a.strides
+    shape = a.shape[:2]
+    strides = st[:2]
+    for i, kk in enumerate(k):
+        shape += (out_sp[i], kk)
+        strides += (st[2 + i] * kk, st[2 + i])
+    return as_strided(a, shape=shape, strides=strides)
+
+
+def _fast_positions(k) -> list:
+    """Per kernel position (row-major, the order ties are broken in), its index into
+    :func:`_fast_windows`."""
+    full = slice(None)
+    out = []
+    for kk in itertools.product(*(range(v) for v in k)):
+        idx = (full, full)
+        for v in kk:
+            idx += (full, v)
+        out.append(idx)
+    return out
+
+
+def _max_pool_fast(input: Tensor, data: np.ndarray, batched: bool, k, p, out_sp,
+                   return_indices: bool):
+    """Max pool with ``stride == kernel_size``, no padding, no dilation: the windows tile
+    the input, so each kernel position is a strided view of it. One pass per position keeps
+    the running maximum and whether that position beat it (strictly: ties keep the first
+    maximum, as in PyTorch). None where NaNs need PyTorch's NaN rule (the general path)."""
+    kind = data.dtype.kind
+    if kind == "f":
+        keep_second = _MAXIMUM_KEEPS_SECOND.get(data.dtype)
+        if keep_second is None or np.isnan(data.min()):
+            return None
+    elif kind not in "iub":
+        return None
+    else:
+        keep_second = True
+    if not return_indices and data.flags.c_contiguous and all(
+            data.shape[2 + i] == out_sp[i] * k[i] for i in range(len(k))):
+        return _max_pool_staged(input, data, batched, k, out_sp, keep_second)
+    win = _fast_windows(data, k, out_sp)
+    best, beats = _running_max([win[idx] for idx in _fast_positions(k)], keep_second)
+    res = record(MaxPoolBackward[len(k)], best if batched else best[0], (input,),
+                 saved=(input,), args=(_FAST, beats, data.shape, k, out_sp, batched))
+    if return_indices:
+        arg = np.zeros(best.shape, dtype=np.int32)
+        for j, m in enumerate(beats, 1):
+            arg[m] = j  # the last position that beat the running maximum is the first one
+        flat = _flat_indices(arg, k, k, (1,) * len(k), p, out_sp, data.shape[2:])
+        return res, make(flat if batched else flat[0])
+    return res
+
+
+def _running_max(views: list, keep_second: bool):
+    """The first maximum of ``views`` elementwise, and per later view where it beat the
+    running maximum (strictly)."""
+    best = views[0].copy()
+    beats = []
+    for v in views[1:]:
+        m = np.greater(v, best)
+        beats.append(m)
+        if keep_second:  # the larger, or best itself where equal (even -0.0 vs 0.0)
+            np.maximum(v, best, out=best)
+        else:
+            best = np.where(m, v, best)
+    return best, beats
+
+
+def _route(g: np.ndarray, beats: list, outs: list) -> None:
+    """``outs[j] = g * (j is where the first maximum was)``: the last position that beat the
+    running maximum, found from the last position back."""
+    rest = None  # where no later position won
+    for j in range(len(beats), 0, -1):
+        b = beats[j - 1]
+        if rest is None:
+            won, rest = b, ~b
+        else:
+            won = b & rest
+            np.greater(rest, b, out=rest)  # rest & ~b
+        np.multiply(g, won, out=outs[j])
+    if rest is None:
+        outs[0][...] = g
+    else:
+        np.multiply(g, rest, out=outs[0])
+
+
+def _max_pool_staged(input: Tensor, data: np.ndarray, batched: bool, k, out_sp,
+                     keep_second: bool):
+    """:func:`_max_pool_fast` when the windows tile the C-contiguous input exactly: one stage
+    per spatial dim, last first, each a running maximum over that dim's kernel positions (the
+    last dim's are plain strided vectors, the others rows of the already reduced dims). The
+    first maximum of a window is the first of the first maxima of its rows, so ties still go
+    to the first maximum in row-major order."""
+    N, C = data.shape[:2]
+    S = data.shape[2:]
+    nd = len(k)
+    a = data
+    stages = []
+    for i in range(nd - 1, -1, -1):
+        if k[i] == 1:
+            stages.append(None)
+            continue
+        pre = N * C * math.prod(S[:i]) * out_sp[i]
+        b = a.reshape(pre, k[i], math.prod(out_sp[i + 1:]))
+        a, beats = _running_max([b[:, j] for j in range(k[i])], keep_second)
+        stages.append(beats)
+    if a is data:  # a 1x1 kernel: still a new array
+        a = data.copy()
+    best = a.reshape((N, C) + tuple(out_sp))
+    stages.reverse()  # per dim, first to last
+    return record(MaxPoolBackward[nd], best if batched else best[0], (input,),
+                  saved=(input,), args=(_STAGED, stages, data.shape, k, out_sp, batched))
+
+
+def _max_pool_staged_rule(node, g):
+    """Backward of :func:`_max_pool_staged`: the stages undone from the first dim to the last,
+    each spreading the gradient over that dim's kernel positions; then ``+ 0`` as the general
+    rule's sum into zeros (-0.0 -> 0.0)."""
+    _, stages, shape, k, out_sp, batched = node._args
+    if not batched:
+        g = g[None]
+    N, C = shape[:2]
+    S = shape[2:]
+    for i, beats in enumerate(stages):
+        if beats is None:
+            continue
+        pre = N * C * math.prod(S[:i]) * out_sp[i]
+        inner = math.prod(out_sp[i + 1:])
+        g = g.reshape(pre, inner)
+        e = np.empty((pre, k[i], inner), dtype=g.dtype)
+        _route(g, beats, [e[:, j] for j in range(k[i])])
+        g = e
+    dx = g.reshape(shape)
+    dx += 0
+    return (dx if batched else dx[0],)
+
+
+def _max_pool_fast_rule(node, g):
+    """Backward of :func:`_max_pool_fast`: each window's gradient goes to its first
+    maximum, the last position that beat the running maximum (computed from the last
+    position back), exactly as the general rule's ``0 + g * (arg == j)``."""
+    _, beats, shape, k, out_sp, batched = node._args
+    if not batched:
+        g = g[None]
+    dx = np.zeros(shape, dtype=g.dtype)
+    win = _fast_windows(dx, k, out_sp)
+    _route(g, beats, [win[idx] for idx in _fast_positions(k)])
+    dx += 0  # as the general rule's sum into zeros: -0.0 -> 0.0
+    return (dx if batched else dx[0],)
+
+
 def _max_pool(input: Tensor, nd: int, kernel_size, stride, padding, dilation, ceil_mode,
               return_indices: bool, name: str):
     data, batched, k, s, p, d, out_sp, pads = _setup(input, nd, kernel_size, stride, padding,
                                                      dilation, ceil_mode, name)
+    if s == k and not any(v != 1 for v in d) and not any(a or b for a, b in pads):
+        res = _max_pool_fast(input, data, batched, k, p, out_sp, return_indices)
+        if res is not None:
+            return res
     if data.dtype.kind == "f":
         fill = -np.inf
     elif data.dtype.kind == "b":
@@ -153,6 +335,10 @@ def _flat_indices(arg, k, s, d, p, out_sp, S) -> np.ndarray:
 def _max_pool_rule(node, g, saved):
     """Each output's gradient goes to its maximum's position (summed where windows overlap):
     one masked add per kernel position."""
+    if node._args[0] is _FAST:
+        return _max_pool_fast_rule(node, g)
+    if node._args[0] is _STAGED:
+        return _max_pool_staged_rule(node, g)
     arg, xp_shape, pads, k, s, d, out_sp, batched = node._args
     if not batched:
         g = g[None]

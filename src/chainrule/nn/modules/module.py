@@ -414,10 +414,11 @@ class Module(StateDictMixin):
 
     # ------------------------------------------------------------------ calling
     def _call_impl(self, *args, **kwargs):
-        if not (self._forward_hooks or self._forward_pre_hooks or self._backward_hooks
-                or self._backward_pre_hooks or _global_forward_hooks
-                or _global_forward_pre_hooks):
-            return self.forward(*args, **kwargs)
+        if not (_global_forward_pre_hooks or _global_forward_hooks or self._forward_pre_hooks
+                or self._forward_hooks or self._backward_hooks or self._backward_pre_hooks):
+            if kwargs:  # the hot path: no hooks anywhere
+                return self.forward(*args, **kwargs)
+            return self.forward(*args)
         for hook_id, hook in (*_global_forward_pre_hooks.items(),
                               *self._forward_pre_hooks.items()):
             if hook_id in self._forward_pre_hooks_with_kwargs:

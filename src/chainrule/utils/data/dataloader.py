@@ -21,7 +21,7 @@ import warnings
 from typing import Any, Generic, TypeVar
 
 from . import _utils
-from .dataset import Dataset, IterableDataset
+from .dataset import Dataset, IterableDataset, TensorDataset
 from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler
 
 __all__ = ["DataLoader", "get_worker_info"]
@@ -242,6 +242,9 @@ class _SingleProcessDataLoaderIter:
             warnings.warn("'pin_memory' argument is set as true but no accelerator is found, "
                           "then device pinned memory won't be used.", stacklevel=3)
         self._collate_fn = loader.collate_fn
+        self._gathers = (isinstance(self._dataset, TensorDataset)
+                         and type(self._dataset).__getitem__ is TensorDataset.__getitem__
+                         and self._collate_fn is _utils.collate.default_collate)
         self._sampler_iter = iter(self._index_sampler)
         # PyTorch draws the workers' base seed here, even without workers; drawing it too
         # keeps the random stream (and so later shuffles) identical to PyTorch's.
@@ -266,6 +269,12 @@ class _SingleProcessDataLoaderIter:
     def _fetch(self, index) -> Any:
         if self._dataset_kind == _DatasetKind.Map:
             if self._auto_collation:
+                if self._gathers:
+                    # TensorDataset + default_collate: index each tensor once per batch,
+                    # which is what stacking the samples would give
+                    batch = self._dataset.gather_batch(index)
+                    if batch is not None:
+                        return batch
                 getitems = getattr(self._dataset, "__getitems__", None)
                 if getitems:
                     data = getitems(index)

@@ -11,7 +11,9 @@ import warnings
 from collections.abc import Iterable, Sequence
 from typing import Generic, TypeVar
 
-from ..._tensor import Tensor
+import numpy as np
+
+from ..._tensor import Tensor, _make
 
 __all__ = ["Dataset", "IterableDataset", "TensorDataset", "StackDataset", "ConcatDataset",
            "ChainDataset", "Subset", "random_split"]
@@ -50,8 +52,44 @@ class TensorDataset(Dataset[tuple[Tensor, ...]]):
     def __getitem__(self, index):
         return tuple(tensor[index] for tensor in self.tensors)
 
+    def gather_batch(self, indices) -> list[Tensor] | None:
+        """``default_collate([self[i] for i in indices])`` computed by indexing each tensor
+        once; None when that shortcut does not apply (indices that are not integers or are
+        out of range, tensors that require grad, whose stacking records a graph)."""
+        columns = _gather(self.tensors, indices)
+        return None if columns is None else [_make(c) for c in columns]
+
     def __len__(self) -> int:
         return self.tensors[0].size(0)
+
+
+_INT_TYPES = frozenset({int, np.int64, np.int32, np.int16, np.int8, np.uint64, np.uint32,
+                        np.uint16, np.uint8, np.intp})
+
+
+def _gather(tensors: tuple, indices: list) -> list | None:
+    """``[t[indices] for t in tensors]`` as C-contiguous arrays (what stacking the samples
+    gives), or None when the per-sample path must decide (non-integer or out-of-range indices,
+    a tensor that requires grad: stacking would record a graph)."""
+    for i in indices:
+        if i.__class__ not in _INT_TYPES:
+            return None
+    try:
+        idx = np.array(indices, dtype=np.int64)
+    except OverflowError:
+        return None
+    columns = []
+    for t in tensors:
+        if not isinstance(t, Tensor) or t._rg:
+            return None
+        try:
+            a = t._data[idx]
+        except IndexError:
+            return None
+        if not a.flags.c_contiguous:
+            a = np.ascontiguousarray(a)
+        columns.append(a)
+    return columns
 
 
 class StackDataset(Dataset):
