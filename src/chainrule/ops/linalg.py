@@ -556,6 +556,16 @@ _LinearUnsafeViewBackward = derivative("unsafe_view")(_linear_rule)
 @register("linear", method=False)
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """``input @ weight.T + bias``: one matrix product and one add, one node."""
+    if input.__class__ is Tensor and bias is not None:  # the common case, checked cheaply
+        x, w, c = input._data, weight._data, bias._data
+        if (x.ndim == 2 and w.ndim == 2 and c.ndim == 1 and x.shape[1] == w.shape[1]
+                and c.shape[0] == w.shape[0] and x.dtype == w.dtype == c.dtype
+                and x.dtype.kind == "f"):
+            out = np.matmul(x, w.T)
+            out += c
+            return record(_LinearAddmmBackward, out, (bias, input, weight),
+                          saved=_pair(input, weight), args=(True, w.shape[0], w.shape[1]),
+                          meta=((c.shape, bias.dtype), None, None))
     x = need_tensor(input, "linear", "input", 1)._data
     w = need_tensor(weight, "linear", "weight", 2)._data
     if x.ndim == 0 or w.ndim == 0:
