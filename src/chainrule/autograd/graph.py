@@ -26,8 +26,8 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["Node", "AccumulateGrad", "NotImplementedBackward", "derivative", "VersionCounter", "gradient_edge",
-           "RemovableHandle"]
+__all__ = ["Node", "AccumulateGrad", "NotImplementedBackward", "derivative", "VersionCounter",
+           "gradient_edge", "RemovableHandle"]
 
 #: Sequence numbers order nodes by creation; the engine runs them in reverse (see engine.py).
 next_sequence_nr = itertools.count(1).__next__
@@ -129,7 +129,6 @@ class Node:
     _retained: dict | None = None
     _anomaly_trace: str | None = None
     n_outputs = 1
-    saves_values = True  # False for ops like add whose derivative uses nothing saved
 
     @property
     def next_functions(self) -> tuple:
@@ -209,7 +208,6 @@ class AccumulateGrad(Node):
         self.variable = variable
         self._seq = next_sequence_nr()
 
-    saves_values = False
     _special = True  # always takes the engine's full path
 
 
@@ -240,21 +238,21 @@ def _camel(op_name: str) -> str:
     return "".join(p.title() for p in op_name.split("_"))
 
 
-def derivative(op_name: str, overload: int = 0, *, outputs: int = 1,
-               saves: bool = True) -> Callable[[Callable], type]:
+def derivative(op_name: str, overload: int = 0, *,
+               outputs: int = 1) -> Callable[[Callable], type]:
     """Turn a derivative formula into the node class named after its op.
 
     ``@derivative("mul")`` applied to ``def rule(node, F, grad)`` returns class
     ``MulBackward0`` whose ``backward`` is ``rule``. ``outputs=k`` declares an op with k
     outputs; its rule then receives a list of k gradients (None where none arrived).
-    ``saves=False`` declares a rule that reads nothing saved (it can run twice without
-    ``retain_graph``).
+    A node that saved nothing (``add``) can run twice without ``retain_graph``, as in
+    PyTorch: only saved values are released after backward.
     """
 
     def make(rule: Callable) -> type:
         name = f"{_camel(op_name)}Backward{overload}"
         cls = type(name, (Node,), {"backward": rule, "n_outputs": outputs,
-                                   "saves_values": saves, "__module__": rule.__module__,
+                                   "__module__": rule.__module__,
                                    "__doc__": rule.__doc__})
         cls.__qualname__ = name
         return cls

@@ -51,7 +51,6 @@ class CopySlices(Node):
     gradient; ``lead`` the count of leading unit dims the value has beyond that region.
     """
 
-    saves_values = False
 
 
     def backward(self, F, g):
@@ -69,7 +68,7 @@ class CopySlices(Node):
         return g_old, g_val
 
 
-@derivative("as_strided", saves=False)
+@derivative("as_strided")
 def AsStridedBackward0(node, F, g):
     # a view of the base: scatter the gradient back into the base's shape
     shape, index = node._args

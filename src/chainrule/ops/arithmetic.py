@@ -57,7 +57,7 @@ def _scaled(x, alpha):
 
 
 # ----------------------------------------------------------------------------- add / sub
-@derivative("add", saves=False)
+@derivative("add")
 def AddBackward0(node, F, g):
     # d(x + a*y) = dx + a*dy
     return g, _scaled(g, node._args)
@@ -77,7 +77,7 @@ def add(input, other, *, alpha=1) -> Tensor:
     return record(AddBackward0, out, (ta, tb), args=alpha, meta=binary_meta(ta, tb, out))
 
 
-@derivative("sub", saves=False)
+@derivative("sub")
 def SubBackward0(node, F, g):
     # d(x - a*y) = dx - a*dy
     return g, -_scaled(g, node._args)
@@ -101,7 +101,7 @@ def sub(input, other, *, alpha=1) -> Tensor:
     return record(SubBackward0, out, (ta, tb), args=alpha, meta=binary_meta(ta, tb, out))
 
 
-@derivative("rsub", 1, saves=False)
+@derivative("rsub", 1)
 def RsubBackward1(node, F, g):
     # d(c - a*x) = -a*dx
     return (-_scaled(g, node._args),)
@@ -363,7 +363,7 @@ def square(input) -> Tensor:
 
 
 # ------------------------------------------------------------------------------ neg
-@derivative("neg", saves=False)
+@derivative("neg")
 def NegBackward0(node, F, g):
     return (-g,)
 

@@ -11,7 +11,7 @@ from ..autograd.graph import derivative
 from ._core import Tensor, record, register
 
 
-@derivative("clone", saves=False)
+@derivative("clone")
 def CloneBackward0(node, F, g):
     return (g,)
 

@@ -83,14 +83,14 @@ def _evenly(node, F, g):
     return (_spread(F, x, g, F.output(node), dims, len(shape), keepdim),)
 
 
-MaxBackward0 = derivative("max", 0, saves=False)(_to_index)
+MaxBackward0 = derivative("max", 0)(_to_index)
 MaxBackward1 = derivative("max", 1)(_evenly)
-MinBackward0 = derivative("min", 0, saves=False)(_to_index)
+MinBackward0 = derivative("min", 0)(_to_index)
 MinBackward1 = derivative("min", 1)(_evenly)
 AmaxBackward0 = derivative("amax")(_evenly)
 AminBackward0 = derivative("amin")(_evenly)
 MedianBackward0 = derivative("median", 0)(_evenly)
-MedianBackward1 = derivative("median", 1, saves=False)(_to_index)
+MedianBackward1 = derivative("median", 1)(_to_index)
 
 
 @derivative("aminmax", outputs=2)

@@ -78,7 +78,7 @@ def _index_add_array(shape, index, values, like=None):
     return _add_at(shape, index, values, (values if like is None else like).dtype)
 
 
-@derivative("_index_put_impl", saves=False)
+@derivative("_index_put_impl")
 def IndexPutImplBackward0(node, F, g):
     # d/dv (zeros with v added at index) = g[index]
     return (F.getitem(g, node._args),)
@@ -340,11 +340,11 @@ def _getitem_rule(node, F, g):
     return (g,)
 
 
-SelectBackward0 = derivative("select", saves=False)(_getitem_rule)
-SliceBackward0 = derivative("slice", saves=False)(_getitem_rule)
-UnsqueezeBackward0 = derivative("unsqueeze", saves=False)(_getitem_rule)
-AliasBackward0 = derivative("alias", saves=False)(_getitem_rule)
-IndexBackward0 = derivative("index", saves=False)(_getitem_rule)
+SelectBackward0 = derivative("select")(_getitem_rule)
+SliceBackward0 = derivative("slice")(_getitem_rule)
+UnsqueezeBackward0 = derivative("unsqueeze")(_getitem_rule)
+AliasBackward0 = derivative("alias")(_getitem_rule)
+IndexBackward0 = derivative("index")(_getitem_rule)
 _NODES = {"select": SelectBackward0, "slice": SliceBackward0, "unsqueeze": UnsqueezeBackward0,
           "alias": AliasBackward0, "index": IndexBackward0}
 

@@ -167,18 +167,18 @@ for _name in ("pow", "neg", "negative", "exp", "exp2", "expm1", "log", "log2", "
 
 
 # ------------------------------------------------------------------ zero_ / fill_ / copy_
-@derivative("zero", saves=False)
+@derivative("zero")
 def ZeroBackward0(node, F, g):
     # the old values no longer matter
     return (F.zeros_like(g),)
 
 
-@derivative("fill", saves=False)
+@derivative("fill")
 def FillBackward0(node, F, g):
     return (F.zeros_like(g),)
 
 
-@derivative("fill", 1, saves=False)
+@derivative("fill", 1)
 def FillBackward1(node, F, g):
     # d/d(value) of filling every element with value
     return F.zeros_like(g), F.sum(g)

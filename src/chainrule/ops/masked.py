@@ -39,13 +39,13 @@ def _broadcast_pair(d: np.ndarray, m: np.ndarray) -> tuple:
         raise broadcast_error(m.shape, d.shape) from None
 
 
-@derivative("masked_fill", saves=False)
+@derivative("masked_fill")
 def MaskedFillBackward0(node, F, g):
     # filled positions take a number: g passes only where the mask is False
     return (g * F.const(~node._args, g),)
 
 
-@derivative("masked_fill", 1, saves=False)
+@derivative("masked_fill", 1)
 def MaskedFillBackward1(node, F, g):
     # d(value) = sum of g where the mask is True (the engine sums via meta)
     m = node._args
@@ -81,7 +81,7 @@ def masked_fill(input: Tensor, mask: Tensor, value) -> Tensor:
                   meta=(im, (vt._data.shape, vt.dtype)))
 
 
-@derivative("masked_select", saves=False)
+@derivative("masked_select")
 def MaskedSelectBackward0(node, F, g):
     # scatter g back to the True positions of the (broadcast) mask
     shape, nz = node._args
@@ -103,7 +103,7 @@ def masked_select(input: Tensor, mask: Tensor) -> Tensor:
 
 
 # ------------------------------------------------------------------------ take
-@derivative("take", saves=False)
+@derivative("take")
 def TakeBackward0(node, F, g):
     # scatter-add g back to the flat positions taken
     shape, index, zero_d = node._args
@@ -132,13 +132,13 @@ def take(input: Tensor, index: Tensor) -> Tensor:
 
 
 # ------------------------------------------------------------------------ tril / triu
-@derivative("tril", saves=False)
+@derivative("tril")
 def TrilBackward0(node, F, g):
     # keeps the lower triangle: so does its gradient
     return (F.tril(g, node._args),)
 
 
-@derivative("triu", saves=False)
+@derivative("triu")
 def TriuBackward0(node, F, g):
     # keeps the upper triangle: so does its gradient
     return (F.triu(g, node._args),)

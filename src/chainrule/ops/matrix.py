@@ -55,7 +55,7 @@ def _diagonal_backward_array(g, shape, offset, d1, d2):
     return out
 
 
-@derivative("diagonal_backward", saves=False)
+@derivative("diagonal_backward")
 def DiagonalBackwardBackward0(node, F, g):
     # the inverse placement: read the diagonal back
     _, offset, d1, d2 = node._args
@@ -79,12 +79,12 @@ def _diagonal_rule(node, F, g):
     return (F.diagonal_backward(g, *node._args),)
 
 
-DiagonalBackward0 = derivative("diagonal", saves=False)(_diagonal_rule)
-DiagonalBackward0Copy = derivative("diagonal", saves=False)(_diagonal_rule)
+DiagonalBackward0 = derivative("diagonal")(_diagonal_rule)
+DiagonalBackward0Copy = derivative("diagonal")(_diagonal_rule)
 DiagonalBackward0Copy.__name__ = DiagonalBackward0Copy.__qualname__ = "DiagonalBackward0_copy"
 
 
-@derivative("diag_embed", saves=False)
+@derivative("diag_embed")
 def DiagEmbedBackward0(node, F, g):
     # the embedded values' gradient is the same diagonal of g
     return (F.diagonal_of(g, *node._args),)
@@ -136,7 +136,7 @@ def diag(input: Tensor, diagonal: int = 0) -> Tensor:
     return record(DiagonalBackward0Copy, out, (input,), args=(d.shape, int(diagonal), 0, 1))
 
 
-@derivative("trace", saves=False)
+@derivative("trace")
 def TraceBackward0(node, F, g):
     # d tr(A) / dA = I
     return (g * F.const(np.eye(*node._args), g),)
@@ -306,7 +306,7 @@ def take_along_dim(input: Tensor, indices: Tensor, dim: int | None = None) -> Te
 
 
 # ------------------------------------------------------------------------- rot90, block_diag
-@derivative("rot90", saves=False)
+@derivative("rot90")
 def Rot90Backward0(node, F, g):
     # rotating back: rot90(g, -k)
     k, dims = node._args
@@ -334,7 +334,7 @@ def rot90(input: Tensor, k: int = 1, dims=(0, 1)) -> Tensor:
 define_math("rot90", lambda g, k, dims: np.rot90(g, k, dims), lambda g, k, dims: rot90(g, k, dims))
 
 
-@derivative("block_diag", saves=False)
+@derivative("block_diag")
 def BlockDiagBackward0(node, F, g):
     # each block's gradient is its window of g
     res = []

@@ -119,13 +119,13 @@ hypot.__doc__ = "``sqrt(input**2 + other**2)`` without overflow."
 
 
 # --------------------------------------------------------------------- deg2rad / rad2deg
-@derivative("deg2rad", saves=False)
+@derivative("deg2rad")
 def Deg2RadBackward0(node, F, g):
     # pi / 180
     return (g * (math.pi / 180.0),)
 
 
-@derivative("rad2deg", saves=False)
+@derivative("rad2deg")
 def Rad2DegBackward0(node, F, g):
     # 180 / pi
     return (g * (180.0 / math.pi),)
@@ -162,7 +162,7 @@ def heaviside(input: Tensor, values: Tensor) -> Tensor:
     return record(NotImplementedBackward, out, (input, values), args="heaviside")
 
 
-@derivative("nextafter", saves=False)
+@derivative("nextafter")
 def NextafterBackward0(node, F, g):
     # PyTorch passes the gradient to input as is, and none to other
     nx, ny = F.needs(node)
@@ -456,12 +456,12 @@ def isreal(input: Tensor) -> Tensor:
     return make(d.imag == 0 if d.dtype.kind == "c" else np.ones(d.shape, dtype=bool))
 
 
-@derivative("conj", saves=False)
+@derivative("conj")
 def ConjBackward0(node, F, g):
     return (F.conj(g),)
 
 
-@derivative("conj_physical", saves=False)
+@derivative("conj_physical")
 def ConjPhysicalBackward0(node, F, g):
     return (F.conj(g),)
 
@@ -498,13 +498,13 @@ Tensor.is_conj = lambda self: False
 Tensor.is_neg = lambda self: False
 
 
-@derivative("select", saves=False)
+@derivative("select")
 def RealBackward(node, F, g):
     # the real part of z: dz = g (the engine casts g to complex)
     return (g,)
 
 
-@derivative("select", saves=False)
+@derivative("select")
 def ImagBackward(node, F, g):
     # the imaginary part of z: dz = g * i
     return (g * 1j,)

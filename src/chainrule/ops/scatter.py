@@ -80,7 +80,7 @@ def _down(F, g, zero_d: bool):
 
 
 # ------------------------------------------------------------------------ gather
-@derivative("gather", saves=False)
+@derivative("gather")
 def GatherBackward0(node, F, g):
     # scatter-add g back to where each element was taken from
     shape, index, zero_d = node._args
@@ -108,7 +108,7 @@ def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False)
 
 
 # ------------------------------------------------------------------------ scatter
-@derivative("scatter", saves=False)
+@derivative("scatter")
 def ScatterBackward0(node, F, g):
     # written positions come from src: d(input) = g elsewhere, d(src) = g gathered there
     keep, index, zero_d = node._args
@@ -118,14 +118,14 @@ def ScatterBackward0(node, F, g):
     return gi, gs
 
 
-@derivative("scatter", 1, saves=False)
+@derivative("scatter", 1)
 def ScatterBackward1(node, F, g):
     # a number written at the scattered positions
     keep = node._args[0]
     return (g * F.const(keep, g),)
 
 
-@derivative("scatter_add", saves=False)
+@derivative("scatter_add")
 def ScatterAddBackward0(node, F, g):
     # out = input + src added at index: d(input) = g, d(src) = g gathered at index
     index, zero_d = node._args
@@ -222,7 +222,7 @@ def _dim_index(d: np.ndarray, dim: int, idx: np.ndarray) -> tuple:
     return (slice(None),) * dim + (idx.reshape(-1).astype(np.intp),)
 
 
-@derivative("index_select", saves=False)
+@derivative("index_select")
 def IndexSelectBackward0(node, F, g):
     # scatter-add g back into the selected rows (repeats accumulate)
     shape, index = node._args
@@ -257,7 +257,7 @@ def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:
     return record(IndexSelectBackward0, d[ix], (input,), args=(d.shape, ix))
 
 
-@derivative("index_add", saves=False)
+@derivative("index_add")
 def IndexAddBackward0(node, F, g):
     # out = input + alpha * source added at index: d(source) = alpha * g[index]
     ix, alpha = node._args
@@ -310,14 +310,14 @@ def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha=1
     return record(IndexAddBackward0, out, (input, source), args=(ix, alpha), meta=meta)
 
 
-@derivative("index_fill", saves=False)
+@derivative("index_fill")
 def IndexFillBackward0(node, F, g):
     # filled positions take a number: no gradient flows there
     keep = node._args
     return (g * F.const(keep, g),)
 
 
-@derivative("index_fill", 1, saves=False)
+@derivative("index_fill", 1)
 def IndexFillBackward1(node, F, g):
     # d(value) = sum of g over the filled positions (the engine sums via meta)
     keep = node._args
@@ -363,7 +363,7 @@ def index_fill(input: Tensor, dim: int, index: Tensor, value) -> Tensor:
                   meta=(None, (vt._data.shape, vt.dtype)))
 
 
-@derivative("index_copy", saves=False)
+@derivative("index_copy")
 def IndexCopyBackward0(node, F, g):
     # copied positions come from source: d(source) = g[index]
     keep, ix = node._args

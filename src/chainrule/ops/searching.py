@@ -53,9 +53,9 @@ def _not_implemented(op: str):
     return rule
 
 
-Unique2Backward0 = derivative("_unique2", saves=False)(_not_implemented("_unique2"))
-UniqueDimBackward0 = derivative("unique_dim", saves=False)(_not_implemented("unique_dim"))
-UniqueConsecutiveBackward0 = derivative("unique_consecutive", saves=False)(
+Unique2Backward0 = derivative("_unique2")(_not_implemented("_unique2"))
+UniqueDimBackward0 = derivative("unique_dim")(_not_implemented("unique_dim"))
+UniqueConsecutiveBackward0 = derivative("unique_consecutive")(
     _not_implemented("unique_consecutive"))
 
 

@@ -129,7 +129,7 @@ def _rev_cumsum_tensor(g: Tensor, dim: int) -> Tensor:
 define_math("rev_cumsum", _rev_cumsum_array, _rev_cumsum_tensor)
 
 
-@derivative("cumsum", saves=False)
+@derivative("cumsum")
 def CumsumBackward0(node, F, g):
     # d cumsum / dx_i = sum over j >= i of g_j
     axis = node._args

@@ -57,13 +57,13 @@ def _scatter_back(node, F, g):
     return (F.index_add(shape, along(index, dim), g, g),)
 
 
-SortBackward0 = derivative("sort", 0, saves=False)(_scatter_back)
-SortBackward1 = derivative("sort", 1, saves=False)(_scatter_back)
-TopkBackward0 = derivative("topk", saves=False)(_scatter_back)
-CummaxBackward0 = derivative("cummax", saves=False)(_scatter_back)
-CumminBackward0 = derivative("cummin", saves=False)(_scatter_back)
-KthvalueBackward0 = derivative("kthvalue", saves=False)(_to_index)
-ModeBackward0 = derivative("mode", saves=False)(_to_index)
+SortBackward0 = derivative("sort", 0)(_scatter_back)
+SortBackward1 = derivative("sort", 1)(_scatter_back)
+TopkBackward0 = derivative("topk")(_scatter_back)
+CummaxBackward0 = derivative("cummax")(_scatter_back)
+CumminBackward0 = derivative("cummin")(_scatter_back)
+KthvalueBackward0 = derivative("kthvalue")(_to_index)
+ModeBackward0 = derivative("mode")(_to_index)
 
 
 # ------------------------------------------------------------------- libstdc++ replayed

@@ -17,13 +17,13 @@ from ._core import Tensor, make, record, register, wrap_dim
 __all__ = ["trapezoid", "trapz", "cumulative_trapezoid"]
 
 
-@derivative("mul", 1, saves=False)
+@derivative("mul", 1)
 def MulBackward1(node, F, g):
     # times a number c
     return (g * node._args,)
 
 
-@derivative("div", 1, saves=False)
+@derivative("div", 1)
 def DivBackward1(node, F, g):
     # divided by a number c
     return (g / node._args,)

@@ -116,7 +116,7 @@ def _make_unary(name: str, np_fn, saves: str | None, rule):
         def backward(node, F, g):
             return (rule(F, g),)
     backward.__doc__ = f"Derivative of {name}."
-    cls = derivative(name, saves=saves is not None)(backward)
+    cls = derivative(name)(backward)
 
     def op(input: Tensor) -> Tensor:
         d = input._data
@@ -162,7 +162,7 @@ def round(input: Tensor, *, decimals: int = 0) -> Tensor:  # noqa: A001
     return record(RoundBackward1, np.round(input._data, decimals), (input,))
 
 
-@derivative("round", 1, saves=False)
+@derivative("round", 1)
 def RoundBackward1(node, F, g):
     return (F.zeros_like(g),)
 
@@ -181,7 +181,7 @@ def abs(input: Tensor) -> Tensor:  # noqa: A001
     return record(AbsBackward0, np.abs(input._data), (input,), saved=(input,))
 
 
-@derivative("sign", saves=False)
+@derivative("sign")
 def SignBackward0(node, F, g):
     return (F.zeros_like(g),)
 
@@ -194,7 +194,7 @@ def sign(input: Tensor) -> Tensor:
     return record(SignBackward0, out, (input,))
 
 
-@derivative("sgn", saves=False)
+@derivative("sgn")
 def SgnBackward0(node, F, g):
     return (F.zeros_like(g),)
 

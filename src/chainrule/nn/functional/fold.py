@@ -56,7 +56,7 @@ def _col2im(cols: np.ndarray, S, k, d, p, s, out=None) -> np.ndarray:
     return xp[(slice(None), slice(None)) + crop]
 
 
-@derivative("im2col", saves=False)
+@derivative("im2col")
 def Im2ColBackward0(node, F, g):
     # the derivative of unfold is fold
     S, k, d, p, s, batched, out = node._args
@@ -67,7 +67,7 @@ def Im2ColBackward0(node, F, g):
     return (_fold_op(g, S, k, d, p, s, batched, out),)
 
 
-@derivative("col2im", saves=False)
+@derivative("col2im")
 def Col2ImBackward0(node, F, g):
     # the derivative of fold is unfold
     S, k, d, p, s, batched, out = node._args

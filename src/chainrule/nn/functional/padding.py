@@ -41,7 +41,7 @@ def _constant(x: np.ndarray, pads: list, value) -> np.ndarray:
     return x
 
 
-@derivative("constant_pad_nd", saves=False)
+@derivative("constant_pad_nd")
 def ConstantPadNdBackward0(node, F, g):
     # the derivative of padding is cropping: pad by the negated amounts
     (pads,) = node._args
@@ -98,10 +98,10 @@ _GATHER = {}
 for _mode, _name in (("reflect", "ReflectionPad"), ("replicate", "ReplicationPad"),
                      ("circular", "CircularPad")):
     for _nd in (1, 2, 3):
-        _cls = derivative(f"{_mode}_pad{_nd}d", saves=False)(_gather_rule)
+        _cls = derivative(f"{_mode}_pad{_nd}d")(_gather_rule)
         _cls.__name__ = _cls.__qualname__ = f"{_name}{_nd}DBackward0"
         _GATHER[(_mode, _nd)] = _cls
-PadScatterBackward0 = derivative("pad_scatter", saves=False)(_scatter_rule)
+PadScatterBackward0 = derivative("pad_scatter")(_scatter_rule)
 
 
 def _gather_op(x: Tensor, tables: dict, cls) -> Tensor:

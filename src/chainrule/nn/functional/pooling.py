@@ -579,7 +579,7 @@ def _adaptive_avg_rule(node, F, g):
 
 
 AdaptiveAvgPoolBackward = {
-    nd: derivative(f"adaptive_avg_pool{nd}d", saves=False)(_adaptive_avg_rule)
+    nd: derivative(f"adaptive_avg_pool{nd}d")(_adaptive_avg_rule)
     for nd in (1, 2, 3)
 }
 for _nd, _cls in AdaptiveAvgPoolBackward.items():
