@@ -154,12 +154,8 @@ def mm(input: Tensor, mat2: Tensor) -> Tensor:
 
 
 # --------------------------------------------------------------------------------- bmm
-@derivative("bmm")
-def BmmBackward0(node, F, g):
-    # batched: gA = g B^T, gB = A^T g
-    a, b = F.saved(node)
-    na, nb = F.needs(node)
-    return (F.matmul(g, _t(b)) if na else None), (F.matmul(_t(a), g) if nb else None)
+# batched, the same rule: gA = g B^T, gB = A^T g per batch element
+BmmBackward0 = derivative("bmm")(MmBackward0.backward)
 
 
 @register("bmm")
