@@ -320,3 +320,27 @@ def test_leaves_never_share_gradient_memory():
     w = torch.ones(2, 3, requires_grad=True)
     (torch.ones(4, 3) @ w.t()).sum().backward()  # t()'s gradient is a transposed view
     assert w.grad.tolist() == [[4.0] * 3] * 2
+
+
+def test_backward_passes_on_two_threads_at_once():
+    import threading
+
+    results, errors = {}, []
+
+    def work(k):
+        try:
+            for _ in range(200):
+                x = torch.tensor([1.0, 2.0], requires_grad=True)
+                w = torch.tensor([3.0, 4.0], requires_grad=True)
+                (g,) = torch.autograd.grad((x * w * k).sum(), [x])  # prunes w's branch
+                results.setdefault(k, g.tolist())
+                assert g.tolist() == [3.0 * k, 4.0 * k]
+        except Exception as e:  # pragma: no cover - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in (1.0, 2.0)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors and results == {1.0: [3.0, 4.0], 2.0: [6.0, 8.0]}

@@ -20,6 +20,7 @@ backward pass itself so that it can be differentiated again.
 from __future__ import annotations
 
 import heapq
+import threading
 
 import numpy as np
 
@@ -216,8 +217,21 @@ def _needs(node: Node, needed) -> tuple:
     return tuple(e[0] is not None and e[0] in needed for e in node._next)
 
 
-ArrayMath.needs = staticmethod(lambda node: _needs(node, _ACTIVE_NEEDED[-1]))
-_ACTIVE_NEEDED: list = [None]
+class _Active(threading.local):
+    """Per thread: the nodes the running backward pass must run (None: all of them)."""
+
+    needed = None
+
+
+_ACTIVE = _Active()
+
+
+def needs(node: Node) -> tuple:
+    """Per input of ``node``: whether the backward pass running on this thread wants it."""
+    return _needs(node, _ACTIVE.needed)
+
+
+ArrayMath.needs = staticmethod(needs)
 
 
 def _wrap_grad(g, create_graph):
@@ -342,7 +356,8 @@ def run_backward(roots, grads, *, retain_graph: bool, create_graph: bool, inputs
     pop, push = heapq.heappop, heapq.heappush
     prev_enabled = STATE.enabled
     STATE.enabled = create_graph
-    _ACTIVE_NEEDED.append(needed)
+    prev_needed = _ACTIVE.needed
+    _ACTIVE.needed = needed
     errstate = np.errstate(all="ignore")  # inf/nan propagate silently, as in PyTorch
     errstate.__enter__()
     try:
@@ -425,7 +440,7 @@ def run_backward(roots, grads, *, retain_graph: bool, create_graph: bool, inputs
                     _add_to_buffer(buffers, child, nr, gi)
     finally:
         errstate.__exit__(None, None, None)
-        _ACTIVE_NEEDED.pop()
+        _ACTIVE.needed = prev_needed
         STATE.enabled = prev_enabled
 
     if accumulate:
@@ -551,11 +566,12 @@ def call_node(node: Node, grads):
     g = arrays if node.n_outputs != 1 else arrays[0]
     prev = STATE.enabled
     STATE.enabled = False
-    _ACTIVE_NEEDED.append(None)
+    prev_needed = _ACTIVE.needed
+    _ACTIVE.needed = None
     try:
         out = node.backward(ArrayMath, g)
     finally:
-        _ACTIVE_NEEDED.pop()
+        _ACTIVE.needed = prev_needed
         STATE.enabled = prev
     res = []
     for i, gi in enumerate(out):

@@ -35,7 +35,7 @@ class TensorMath:
 
     @staticmethod
     def needs(node) -> tuple:
-        return engine._needs(node, engine._ACTIVE_NEEDED[-1])
+        return engine.needs(node)
 
     @staticmethod
     def sum(x, dim=None, keepdim=False):

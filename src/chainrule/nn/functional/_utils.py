@@ -95,9 +95,9 @@ def has_op(name: str) -> bool:
 
 def needs(node) -> tuple:
     """Per input of ``node``: whether the running backward pass wants its gradient."""
-    from ...autograd.engine import _ACTIVE_NEEDED, _needs
+    from ...autograd.engine import needs as engine_needs
 
-    return _needs(node, _ACTIVE_NEEDED[-1])
+    return engine_needs(node)
 
 
 def float_data(t: Tensor, what: str = "input") -> np.ndarray:
