@@ -100,7 +100,7 @@ from .autograd.grad_mode import (
 )
 from .serialization import load, save
 
-globals().update(ops.OPS)
+globals().update({k: v for k, v in ops.OPS.items() if "." not in k})  # linalg.* stay in linalg
 
 
 def result_type(tensor1, tensor2) -> dtype:
