@@ -1,13 +1,9 @@
-"""Helpers the functional ops share: argument normalisation, reductions, op lookup, and the
-derivative decorator for fused ops whose rule is written on ndarrays.
+"""Helpers the functional ops share: argument normalisation, reductions and op lookup.
 
-Fused ops (convolution, pooling, normalisation, most losses) compute forward and backward
-with NumPy directly. A rule declared with :func:`array_derivative` receives ndarrays; under
-``create_graph=True`` its results are still returned (as tensors), but differentiating them
-again raises, like PyTorch's ``@once_differentiable``. Rules written against the math
-namespace ``F`` (see ``chainrule.autograd.engine``) are declared with
-:func:`~chainrule.autograd.graph.derivative` instead and are differentiable any number of
-times.
+Fused ops (convolution, pooling, normalisation, losses) declare their rules with
+:func:`~chainrule.autograd.graph.derivative` like any op. Their rules run NumPy code directly
+when ``F.mode == "array"`` (the normal, fast path) and differentiable chainrule ops under
+``create_graph=True``, so they can be differentiated again.
 """
 
 from __future__ import annotations
@@ -19,18 +15,13 @@ from collections.abc import Callable
 import numpy as np
 
 from ..._tensor import Tensor, _make
-from ...autograd.engine import check_saved
-from ...autograd.graph import Node, derivative
 from ...ops._core import OPS, record
 
 __all__ = ["ntuple", "single", "pair", "triple", "reduce", "reduction_enum", "op",
-           "array_derivative", "needs", "record", "Tensor", "make", "size_str", "float_data",
+           "needs", "record", "Tensor", "make", "size_str", "float_data",
            "np_dtype_name"]
 
 make = _make
-
-_TWICE = ("trying to differentiate twice a function that was marked with "
-          "@once_differentiable")
 
 
 def ntuple(n: int, name: str = "parse") -> Callable:
@@ -117,35 +108,3 @@ def np_dtype_name(d: np.dtype) -> str:
     return _NAMES.get(np.dtype(d).name, str(d))
 
 
-class DelayedError(Node):
-    """What a once-differentiable rule's results hang from under ``create_graph``."""
-
-    def backward(self, F, grad):
-        raise RuntimeError(_TWICE)
-
-
-def array_derivative(op_name: str, overload: int = 0) -> Callable[[Callable], type]:
-    """Like ``derivative`` for a rule ``fn(node, g, saved)`` on ndarrays (once differentiable).
-
-    ``saved`` are the node's saved values (tensors unwrapped to arrays, after the in-place
-    check); ``fn`` returns one gradient array (or None) per input.
-    """
-
-    def make_cls(fn: Callable) -> type:
-        def backward(node, F, g):
-            if F.mode == "array":
-                return fn(node, g, F.saved(node))
-            saved_t = check_saved(node, False)
-            arrays = [s._data if isinstance(s, Tensor) else s for s in saved_t]
-            ga = [None if x is None else x._data for x in g] if isinstance(g, list) \
-                else g._data
-            outs = fn(node, ga, arrays)
-            gts = g if isinstance(g, list) else [g]
-            deps = tuple(x for x in (*gts, *saved_t) if isinstance(x, Tensor))
-            return tuple(None if o is None else record(DelayedError, o, deps) for o in outs)
-
-        backward.__doc__ = fn.__doc__
-        backward.__module__ = fn.__module__
-        return derivative(op_name, overload)(backward)
-
-    return make_cls

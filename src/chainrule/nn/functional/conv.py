@@ -16,6 +16,10 @@ Backward, for ``g = dL/dout``:
   contiguous add (``prod(K)`` iterations, never per pixel or per sample, every element
   summed in the same order as slice-adds would); then the padding is cut. Sparse outputs
   (strides that leave most of the grid empty) use one strided slice-add per kernel position.
+
+Under ``create_graph=True`` the same gradients are computed from differentiable ops instead
+(``unfold`` of the padded input for the weight, ``fold`` of ``weight^T @ g`` for the input),
+so convolution can be differentiated any number of times.
 """
 
 from __future__ import annotations
@@ -26,7 +30,8 @@ import math
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from ._utils import Tensor, array_derivative, needs, np_dtype_name, record
+from ...autograd.graph import derivative
+from ._utils import Tensor, needs, np_dtype_name, record
 
 __all__ = ["conv1d", "conv2d", "conv3d", "convolution"]
 
@@ -214,8 +219,7 @@ def _col2im(dcols: np.ndarray, xp_shape: tuple, ksize: tuple, stride: tuple,
     return gx
 
 
-@array_derivative("convolution")
-def ConvolutionBackward0(node, g, saved):
+def _conv_array_rule(node, g, saved):
     """grad_input by col2im, grad_weight = g @ cols^T, grad_bias = sum of g."""
     _, w, cols = saved
     stride, dilation, pads, groups, xp_shape, out_sp, batched = node._args
@@ -257,6 +261,63 @@ def ConvolutionBackward0(node, g, saved):
         if not batched:
             gx = gx[0]
     return gx, gw, gb
+
+
+def _conv_tensor_rule(node, F, g):
+    """The same gradients from differentiable ops (under ``create_graph``): ``unfold`` of
+    the padded input and ``fold`` (its adjoint) of ``weight^T @ g``, with matmuls between."""
+    from .fold import _fold_op, _unfold_op
+    from .padding import pad
+
+    x, w, _ = F.saved(node)
+    stride, dilation, pads, groups, xp_shape, out_sp, batched = node._args
+    need_x, need_w, need_b = F.needs(node)
+    nd = len(out_sp)
+    if not batched:
+        g = g.unsqueeze(0)
+    N, O = g.shape[:2]
+    G = groups
+    Og = O // G
+    P = math.prod(out_sp)
+    ksize = tuple(w.shape[2:])
+    K = math.prod(ksize)
+    C = xp_shape[1]
+    Cg = C // G
+    zero = (0,) * nd
+    gx = gw = gb = None
+    if need_b:
+        gb = F.sum(g, (0,) + tuple(range(2, g.ndim)))
+    g4 = g.reshape(N, G, Og, P)
+    if need_w:
+        xb = x if batched else x.unsqueeze(0)
+        if any(lo or hi for lo, hi in pads):
+            flat = []
+            for lo, hi in reversed(pads):
+                flat += [lo, hi]
+            xb = pad(xb, flat)
+        cols = _unfold_op(xb, ksize, dilation, zero, stride, True, out_sp)  # (N, C*K, P)
+        cols = cols.reshape(N, G, Cg * K, P)
+        gw = F.sum(F.matmul(g4, cols.transpose(-1, -2)), 0).reshape(tuple(w.shape))
+    if need_x:
+        w3 = w.reshape(G, Og, Cg * K)
+        dcols = F.matmul(w3.transpose(1, 2), g4).reshape(N, C * K, P)
+        gxp = _fold_op(dcols, tuple(xp_shape[2:]), ksize, dilation, zero, stride, True,
+                       out_sp)
+        if any(lo or hi for lo, hi in pads):
+            crop = tuple(slice(lo, xp_shape[2 + i] - hi) for i, (lo, hi) in enumerate(pads))
+            gxp = gxp[(slice(None), slice(None)) + crop]
+        gx = gxp if batched else gxp.squeeze(0)
+    return gx, gw, gb
+
+
+@derivative("convolution")
+def ConvolutionBackward0(node, F, g):
+    """grad_input by col2im, grad_weight = g @ cols^T, grad_bias = sum of g (with NumPy);
+    under ``create_graph`` the same from differentiable ops, so it can be differentiated
+    again."""
+    if F.mode == "array":
+        return _conv_array_rule(node, g, F.saved(node))
+    return _conv_tensor_rule(node, F, g)
 
 
 def convolution(input: Tensor, weight: Tensor, bias: Tensor | None, stride, padding, dilation,

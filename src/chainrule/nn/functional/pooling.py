@@ -10,6 +10,10 @@ maximum; same results, bit for bit. Average pooling's backward adds
 ``g / divisor`` back with one strided slice-add per kernel position. Adaptive average
 pooling is linear and separable: per spatial dim a matrix ``A`` (out x in) of window weights, so
 ``out = A_h @ x @ A_w^T`` and its gradient is ``A_h^T @ g @ A_w`` (differentiable again).
+
+Under ``create_graph=True`` max pooling's gradient is a differentiable scatter of ``g`` to the
+argmax positions (``F.index_add``) and average pooling's a ``fold`` of ``g / divisor``, so
+every pool here can be differentiated any number of times.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from ...autograd.graph import derivative
-from ._utils import Tensor, array_derivative, make, record
+from ._utils import Tensor, make, record
 
 __all__ = ["max_pool1d", "max_pool2d", "max_pool3d", "avg_pool1d", "avg_pool2d", "avg_pool3d",
            "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_avg_pool3d",
@@ -364,10 +368,56 @@ def _flat_rule(node, g, saved):
     return (gx if batched else gx[0],)
 
 
+def _scatter_to_flat(F, g, flat: np.ndarray, shape: tuple, batched: bool):
+    """Differentiable: ``g`` added into zeros of ``shape`` (N, C, *S) at the flat in-plane
+    positions ``flat`` (N, C, *out) (``F.index_add``, whose derivative is a gather)."""
+    if not batched:
+        g = g.unsqueeze(0)
+    N, C = shape[:2]
+    plane = math.prod(shape[2:])
+    base = (np.arange(N * C, dtype=np.int64) * plane).reshape((N, C) + (1,) * (flat.ndim - 2))
+    gx = F.index_add((N * C * plane,), ((flat + base).ravel(),), g.reshape(-1), g)
+    gx = gx.reshape(tuple(shape))
+    return gx if batched else gx.squeeze(0)
+
+
+def _max_pool_flat(node, F) -> tuple:
+    """The flat in-plane index of every window's maximum (as ``return_indices`` gives it),
+    the batched input shape and whether the input was batched."""
+    tag = node._args[0]
+    if tag is _FAST or tag is _STAGED:
+        _, beats, shape, k, out_sp, batched = node._args
+        nd = len(k)
+        if tag is _STAGED:  # recompute the per-position winners from the saved input
+            data = F.saved(node)[0]._data
+            if not batched:
+                data = data[None]
+            win = _fast_windows(data, k, out_sp)
+            keep = _MAXIMUM_KEEPS_SECOND.get(data.dtype, True)
+            _, beats = _running_max([win[idx] for idx in _fast_positions(k)], keep)
+        arg = np.zeros((shape[0], shape[1]) + tuple(out_sp), dtype=np.int32)
+        for j, m in enumerate(beats, 1):
+            arg[m] = j
+        flat = _flat_indices(arg, k, k, (1,) * nd, (0,) * nd, out_sp, shape[2:])
+        return flat, tuple(shape), batched
+    arg, xp_shape, pads, k, s, d, out_sp, batched = node._args
+    S = tuple(xp_shape[2 + i] - lo - hi for i, (lo, hi) in enumerate(pads[2:]))
+    p = tuple(lo for lo, _ in pads[2:])
+    flat = _flat_indices(arg, k, s, d, p, out_sp, S)
+    return flat, tuple(xp_shape[:2]) + S, batched
+
+
+def _max_pool_backward(node, F, g):
+    """Each output's gradient goes to its maximum's position (NumPy); under ``create_graph``
+    the same as a differentiable scatter (``F.index_add``) to the argmax positions."""
+    if F.mode == "array":
+        return _max_pool_rule(node, g, F.saved(node))
+    flat, shape, batched = _max_pool_flat(node, F)
+    return (_scatter_to_flat(F, g, flat, shape, batched),)
+
+
 MaxPoolBackward = {
-    1: array_derivative("max_pool1d_with_indices")(_max_pool_rule),
-    2: array_derivative("max_pool2d_with_indices")(_max_pool_rule),
-    3: array_derivative("max_pool3d_with_indices")(_max_pool_rule),
+    nd: derivative(f"max_pool{nd}d_with_indices")(_max_pool_backward) for nd in (1, 2, 3)
 }
 # PyTorch's node names: MaxPool2DWithIndicesBackward0...
 for _nd, _cls in MaxPoolBackward.items():
@@ -461,10 +511,31 @@ def _avg_pool_rule(node, g, saved):
     return (gx if batched else gx[0],)
 
 
+def _avg_pool_backward(node, F, g):
+    """``g / divisor`` back over every window (NumPy); under ``create_graph`` the same,
+    linear in ``g``, as a ``fold`` of ``g / divisor`` repeated per kernel position."""
+    if F.mode == "array":
+        return _avg_pool_rule(node, g, None)
+    from .fold import _fold_op
+
+    div, xp_shape, pads, k, s, out_sp, batched = node._args
+    nd = len(k)
+    if not batched:
+        g = g.unsqueeze(0)
+    N, C = xp_shape[:2]
+    K = math.prod(k)
+    P = math.prod(out_sp)
+    gd = g / F.const(div, like=g)
+    cols = gd.reshape(N, C, 1, P).expand(N, C, K, P).reshape(N, C * K, P)
+    gxp = _fold_op(cols, tuple(xp_shape[2:]), k, (1,) * nd, (0,) * nd, s, True, out_sp)
+    if any(lo or hi for lo, hi in pads[2:]):
+        crop = tuple(slice(lo, xp_shape[2 + i] - hi) for i, (lo, hi) in enumerate(pads[2:]))
+        gxp = gxp[(slice(None), slice(None)) + crop]
+    return (gxp if batched else gxp.squeeze(0),)
+
+
 AvgPoolBackward = {
-    1: array_derivative("avg_pool1d")(_avg_pool_rule),
-    2: array_derivative("avg_pool2d")(_avg_pool_rule),
-    3: array_derivative("avg_pool3d")(_avg_pool_rule),
+    nd: derivative(f"avg_pool{nd}d")(_avg_pool_backward) for nd in (1, 2, 3)
 }
 for _nd, _cls in AvgPoolBackward.items():
     _cls.__name__ = _cls.__qualname__ = f"AvgPool{_nd}DBackward0"
@@ -652,9 +723,17 @@ def _adaptive_max(input: Tensor, output_size, nd: int, return_indices: bool, nam
     return res
 
 
+def _adaptive_max_backward(node, F, g):
+    """Each output's gradient goes to its maximum's flat position (one bincount); under
+    ``create_graph`` a differentiable scatter (``F.index_add``)."""
+    if F.mode == "array":
+        return _flat_rule(node, g, F.saved(node))
+    flat, shape, batched = node._args
+    return (_scatter_to_flat(F, g, flat, tuple(shape), batched),)
+
+
 AdaptiveMaxPoolBackward = {
-    1: array_derivative("adaptive_max_pool1d")(_flat_rule),
-    2: array_derivative("adaptive_max_pool2d")(_flat_rule),
+    nd: derivative(f"adaptive_max_pool{nd}d")(_adaptive_max_backward) for nd in (1, 2)
 }
 for _nd, _cls in AdaptiveMaxPoolBackward.items():
     _cls.__name__ = _cls.__qualname__ = f"AdaptiveMaxPool{_nd}DBackward0"

@@ -1,7 +1,8 @@
 """``embedding`` (a fused lookup, ``EmbeddingBackward0``) and ``one_hot``.
 
 The gradient of a lookup is a scatter-add: rows looked up several times accumulate every
-incoming gradient; the ``padding_idx`` row gets none.
+incoming gradient; the ``padding_idx`` row gets none. Under ``create_graph=True`` it is
+``F.index_add`` of ``g``, so it can be differentiated again.
 """
 
 from __future__ import annotations
@@ -9,13 +10,13 @@ from __future__ import annotations
 import numpy as np
 
 from ...autograd.grad_mode import no_grad
-from ._utils import Tensor, array_derivative, make, record
+from ...autograd.graph import derivative
+from ._utils import Tensor, make, record
 
 __all__ = ["embedding", "one_hot"]
 
 
-@array_derivative("embedding")
-def EmbeddingBackward0(node, g, saved):
+def _embedding_array_rule(node, g):
     """Scatter-add ``g`` into the looked-up rows (none into ``padding_idx``)."""
     idx, num, padding_idx, scale_grad_by_freq = node._args
     D = g.shape[-1]
@@ -29,6 +30,26 @@ def EmbeddingBackward0(node, g, saved):
     if padding_idx is not None:
         gw[padding_idx] = 0
     return (gw,)
+
+
+@derivative("embedding")
+def EmbeddingBackward0(node, F, g):
+    """Scatter-add ``g`` into the looked-up rows (none into ``padding_idx``); under
+    ``create_graph`` with ``F.index_add`` (differentiable: its derivative is a gather)."""
+    if F.mode == "array":
+        return _embedding_array_rule(node, g)
+    idx, num, padding_idx, scale_grad_by_freq = node._args
+    D = g.shape[-1]
+    flat = idx.ravel()
+    rows = g.reshape(-1, D)
+    if scale_grad_by_freq:
+        counts = np.bincount(flat, minlength=num)
+        rows = rows / F.const((counts[flat] * 1.0)[:, None], like=g)
+    if padding_idx is not None:
+        keep = np.flatnonzero(flat != padding_idx)
+        flat = flat[keep]
+        rows = rows[keep]
+    return (F.index_add((num, D), (flat,), rows, g),)
 
 
 def _renorm(weight: Tensor, idx: np.ndarray, max_norm: float, norm_type: float) -> None:
