@@ -113,3 +113,11 @@ __all__ = [
     "rrelu", "selu", "sigmoid", "silu", "smooth_l1_loss", "softmax", "softmin", "softplus",
     "softshrink", "softsign", "tanh", "tanhshrink", "threshold", "threshold_", "unfold",
 ]
+
+# Families written later export their own __all__.
+from . import attention as _attention  # noqa: E402
+from . import interpolate as _interpolate  # noqa: E402
+from .attention import *  # noqa: E402, F403
+from .interpolate import *  # noqa: E402, F403
+
+__all__ += _attention.__all__ + _interpolate.__all__

@@ -114,3 +114,13 @@ __all__ = [
     "SmoothL1Loss", "Softmax", "Softmax2d", "Softmin", "Softplus", "Softshrink", "Softsign",
     "Tanh", "Tanhshrink", "Threshold", "Unflatten", "Unfold", "ZeroPad1d", "ZeroPad2d",
 ]
+
+# Families written later export their own __all__.
+from . import rnn as _rnn  # noqa: E402
+from . import transformer as _transformer  # noqa: E402
+from . import upsampling as _upsampling  # noqa: E402
+from .rnn import *  # noqa: E402, F403
+from .transformer import *  # noqa: E402, F403
+from .upsampling import *  # noqa: E402, F403
+
+__all__ += _rnn.__all__ + _transformer.__all__ + _upsampling.__all__
