@@ -284,8 +284,12 @@ def _validate(node: Node, i: int, g, meta, create_graph):
             ) from None
     if create_graph:
         if g.dtype is not dt:
+            if g.is_complex() and not dt.is_complex:
+                g = g.real  # a real input of a complex op: the real part (as in PyTorch)
             g = g.to(dt)
     elif g.dtype != dt.np:
+        if g.dtype.kind == "c" and dt.np.kind != "c":
+            g = g.real
         g = g.astype(dt.np)
     return g
 

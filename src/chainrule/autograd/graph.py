@@ -27,7 +27,7 @@ from collections.abc import Callable
 from typing import Any
 
 __all__ = ["Node", "AccumulateGrad", "NotImplementedBackward", "derivative", "VersionCounter",
-           "gradient_edge", "RemovableHandle"]
+           "gradient_edge", "RemovableHandle", "complex_error", "has_complex", "mark_complex_ok"]
 
 #: Sequence numbers order nodes by creation; the engine runs them in reverse (see engine.py).
 next_sequence_nr = itertools.count(1).__next__
@@ -129,6 +129,9 @@ class Node:
     _retained: dict | None = None
     _anomaly_trace: str | None = None
     n_outputs = 1
+    #: True for the rules checked to give PyTorch's (conjugate Wirtinger) gradients for complex
+    #: tensors; recording any other node with a complex input or output raises (see _core).
+    complex_ok = False
 
     @property
     def next_functions(self) -> tuple:
@@ -199,6 +202,7 @@ class NotImplementedBackward(Node):
 
 
 NotImplementedBackward.__name__ = NotImplementedBackward.__qualname__ = "NotImplemented"
+NotImplementedBackward.complex_ok = True  # raises when run: never a wrong gradient
 
 
 class AccumulateGrad(Node):
@@ -209,6 +213,7 @@ class AccumulateGrad(Node):
         self._seq = next_sequence_nr()
 
     _special = True  # always takes the engine's full path
+    complex_ok = True  # adds the gradient as it arrives
 
 
 def gradient_edge(t) -> tuple:
@@ -238,8 +243,8 @@ def _camel(op_name: str) -> str:
     return "".join(p.title() for p in op_name.split("_"))
 
 
-def derivative(op_name: str, overload: int = 0, *,
-               outputs: int = 1) -> Callable[[Callable], type]:
+def derivative(op_name: str, overload: int = 0, *, outputs: int = 1,
+               complex_ok: bool = False) -> Callable[[Callable], type]:
     """Turn a derivative formula into the node class named after its op.
 
     ``@derivative("mul")`` applied to ``def rule(node, F, grad)`` returns class
@@ -247,14 +252,42 @@ def derivative(op_name: str, overload: int = 0, *,
     outputs; its rule then receives a list of k gradients (None where none arrived).
     A node that saved nothing (``add``) can run twice without ``retain_graph``, as in
     PyTorch: only saved values are released after backward.
+    ``complex_ok=True`` declares the rule correct for complex tensors (PyTorch's conjugate
+    Wirtinger convention, checked against PyTorch); without it recording the node with a
+    complex input or output raises ``NotImplementedError``.
     """
 
     def make(rule: Callable) -> type:
         name = f"{_camel(op_name)}Backward{overload}"
         cls = type(name, (Node,), {"backward": rule, "n_outputs": outputs,
+                                   "complex_ok": complex_ok,
                                    "__module__": rule.__module__,
                                    "__doc__": rule.__doc__})
         cls.__qualname__ = name
         return cls
 
     return make
+
+
+def mark_complex_ok(*classes: type) -> None:
+    """Declare existing node classes correct for complex tensors (see ``derivative``)."""
+    for cls in classes:
+        cls.complex_ok = True
+
+
+def complex_error(cls: type) -> NotImplementedError:
+    """The error for recording ``cls``, not checked for complex tensors, on complex ones."""
+    name = cls.__name__
+    op = name[:name.rfind("Backward")] if "Backward" in name else name
+    return NotImplementedError(
+        f"chainrule does not differentiate {op} ({name}) for complex tensors yet (PyTorch's "
+        "conjugate Wirtinger gradients); compute it on the real and imaginary parts, or detach "
+        "the input")
+
+
+def has_complex(tensors) -> bool:
+    """Whether one of ``tensors`` (Tensors or None) is complex."""
+    for t in tensors:
+        if t is not None and t._data.dtype.kind == "c":
+            return True
+    return False

@@ -18,9 +18,15 @@ from .._tensor import Tensor, _make, _wrap_dim
 from ..autograd.anomaly import _STATE as _ANOMALY
 from ..autograd.anomaly import forward_trace
 from ..autograd.grad_mode import STATE
-from ..autograd.graph import VersionCounter, accumulator, next_sequence_nr
+from ..autograd.graph import (
+    VersionCounter,
+    accumulator,
+    complex_error,
+    has_complex,
+    next_sequence_nr,
+)
 
-__all__ = ["record", "register", "OPS", "operands", "as_tensor_arg", "wrap_dim", "dims_arg",
+__all__ = ["record", "register", "cj", "OPS", "operands", "as_tensor_arg", "wrap_dim", "dims_arg",
            "broadcast_error", "Tensor", "make"]
 
 make = _make
@@ -68,7 +74,7 @@ def record(cls, out: np.ndarray, inputs: tuple, saved: tuple | None = None, args
     """
     if out.__class__ is not _ndarray:
         out = np.asarray(out)
-    if not STATE.enabled or out.dtype.kind not in "fc":
+    if not STATE.enabled or (kind := out.dtype.kind) not in "fc":
         return _make(out)
     if len(inputs) == 1:
         t = inputs[0]
@@ -88,6 +94,8 @@ def record(cls, out: np.ndarray, inputs: tuple, saved: tuple | None = None, args
         else:
             return _make(out)
         edges = tuple([_edge(t) for t in inputs])
+    if not cls.complex_ok and (kind == "c" or has_complex(inputs)):
+        raise complex_error(cls)
     node = cls()
     node._seq = next_sequence_nr()
     node._next = edges
@@ -125,11 +133,22 @@ def _output(node, out: np.ndarray, save_out: bool) -> Tensor:
 
 def record_unary(cls, out: np.ndarray, x: Tensor, save_input: bool = False,
                  save_out: bool = False, args=None) -> Tensor:
-    """:func:`record` for an op of one tensor (the hot path of elementwise math)."""
+    """:func:`record` for an op of one tensor (the hot path of elementwise math).
+
+    For elementwise ops only, whose output is complex exactly when ``x`` is: a node class
+    not flagged ``complex_ok`` is refused on a complex output (checked off the float path).
+    """
     if out.__class__ is not _ndarray:
         out = np.asarray(out)
-    if not (x._rg and STATE.enabled) or out.dtype.kind not in "fc":
+    if not (x._rg and STATE.enabled):
         return _make(out)
+    kind = out.dtype.kind
+    if kind != "f":
+        if kind != "c":
+            return _make(out)
+        if not cls.complex_ok:
+            # its callers are elementwise ops: complex output exactly when the input is
+            raise complex_error(cls)
     fn = x._grad_fn
     edge = (fn, x._output_nr) if fn is not None else (accumulator(x), 0)
     node = cls()
@@ -146,7 +165,10 @@ def record_unary(cls, out: np.ndarray, x: Tensor, save_input: bool = False,
 
 def record_with_number(cls, out: np.ndarray, x: Tensor, number, save_number: bool,
                        args=None) -> Tensor:
-    """:func:`record` for ``tensor <op> number``: the number is a constant second input."""
+    """:func:`record` for ``tensor <op> number``: the number is a constant second input.
+
+    Only for a floating (never complex) tensor and a real number, so no complex check.
+    """
     if out.__class__ is not _ndarray:
         out = np.asarray(out)
     if not (x._rg and STATE.enabled):
@@ -168,6 +190,9 @@ def record_multi(cls, outs: list, inputs: tuple, saved=None, args=None, meta=Non
     """Like :func:`record` for an op with several differentiable outputs."""
     if not (STATE.enabled and any(t is not None and t._rg for t in inputs)):
         return tuple(_make(o) for o in outs)
+    if not cls.complex_ok and (has_complex(inputs) or any(
+            np.asarray(o).dtype.kind == "c" for o in outs)):
+        raise complex_error(cls)
     edges = tuple([_edge(t) for t in inputs])
     node = cls()
     node._seq = next_sequence_nr()  # after the edges: a new AccumulateGrad must come first
@@ -187,6 +212,23 @@ def record_multi(cls, outs: list, inputs: tuple, saved=None, args=None, meta=Non
             t._output_nr = i
         res.append(t)
     return tuple(res)
+
+
+def cj(F, x):
+    """The complex conjugate of a saved operand when it is complex, else ``x`` unchanged.
+
+    Rules use it for PyTorch's conjugate Wirtinger gradients (``d(x*y)/dx -> g * conj(y)``);
+    real arrays pass through without the copy ``np.conj`` would make.
+    """
+    if x.__class__ is _ndarray:
+        return np.conj(x) if x.dtype.kind == "c" else x
+    if x is None or x.__class__ is float or x.__class__ is int:
+        return x
+    if isinstance(x, complex):
+        return x.conjugate()
+    if isinstance(x, Tensor):
+        return F.conj(x)  # chainrule's conj is the tensor itself when it is real
+    return np.conj(x) if np.iscomplexobj(x) else x
 
 
 def as_tensor_arg(x) -> Tensor:

@@ -27,7 +27,7 @@ import numpy as np
 from ..autograd.anomaly import _STATE as _ANOMALY
 from ..autograd.anomaly import forward_trace
 from ..autograd.grad_mode import STATE
-from ..autograd.graph import Node, derivative, next_sequence_nr
+from ..autograd.graph import Node, complex_error, derivative, has_complex, next_sequence_nr
 from ._core import Tensor, make
 
 __all__ = ["rebase_inplace", "rebase_view", "refresh_view", "view_index", "check_leaf",
@@ -51,7 +51,7 @@ class CopySlices(Node):
     gradient; ``lead`` the count of leading unit dims the value has beyond that region.
     """
 
-
+    complex_ok = True  # only moves the gradient
 
     def backward(self, F, g):
         # d(old) = g where the old value survives; d(value) = g over the written region
@@ -68,7 +68,7 @@ class CopySlices(Node):
         return g_old, g_val
 
 
-@derivative("as_strided")
+@derivative("as_strided", complex_ok=True)
 def AsStridedBackward0(node, F, g):
     # a view of the base: scatter the gradient back into the base's shape
     shape, index = node._args
@@ -143,6 +143,9 @@ def rebase_inplace(x: Tensor, node_cls: type, new_data_fn: Callable[[np.ndarray]
         if x._rg or needs_old:
             old = make(x._data.copy() if needs_old else x._data, x._rg, x._grad_fn)
             old._output_nr = x._output_nr
+        if not node_cls.complex_ok and (x._data.dtype.kind == "c"
+                                        or has_complex(other_inputs)):
+            raise complex_error(node_cls)
         node = new_node(node_cls)
         node._next = (_edge_of(old),) + tuple(_edge_of(t) for t in other_inputs)
         if saved is not None:

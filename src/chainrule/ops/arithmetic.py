@@ -16,6 +16,7 @@ from ._core import (
     Tensor,
     binary_meta,
     broadcast_error,
+    cj,
     make,
     operands,
     record,
@@ -53,11 +54,12 @@ def _sv(t, d):
 
 
 def _scaled(x, alpha):
-    return x if alpha == 1 else x * alpha
+    # the gradient of alpha * y is g * conj(alpha)
+    return x if alpha == 1 else x * (alpha.conjugate() if isinstance(alpha, complex) else alpha)
 
 
 # ----------------------------------------------------------------------------- add / sub
-@derivative("add")
+@derivative("add", complex_ok=True)
 def AddBackward0(node, F, g):
     # d(x + a*y) = dx + a*dy
     return g, _scaled(g, node._args)
@@ -77,7 +79,7 @@ def add(input, other, *, alpha=1) -> Tensor:
     return record(AddBackward0, out, (ta, tb), args=alpha, meta=binary_meta(ta, tb, out))
 
 
-@derivative("sub")
+@derivative("sub", complex_ok=True)
 def SubBackward0(node, F, g):
     # d(x - a*y) = dx - a*dy
     return g, -_scaled(g, node._args)
@@ -101,7 +103,7 @@ def sub(input, other, *, alpha=1) -> Tensor:
     return record(SubBackward0, out, (ta, tb), args=alpha, meta=binary_meta(ta, tb, out))
 
 
-@derivative("rsub", 1)
+@derivative("rsub", 1, complex_ok=True)
 def RsubBackward1(node, F, g):
     # d(c - a*x) = -a*dx
     return (-_scaled(g, node._args),)
@@ -113,26 +115,39 @@ def rsub(input, other, *, alpha=1) -> Tensor:
         return sub(other, input, alpha=alpha)
     ta, _, da, db, dt = operands(input, other)
     out = _compute(np.subtract, db, da * alpha if alpha != 1 else da, ta, None, dt)
-    return record(RsubBackward1, out, (ta,), args=alpha)
+    m = binary_meta(ta, None, out)  # a real tensor and a complex number
+    return record(RsubBackward1, out, (ta,), args=alpha, meta=None if m is None else m[:1])
 
 
 register("rsub")(rsub)
 
 
 # ----------------------------------------------------------------------------- mul / div
-@derivative("mul")
+@derivative("mul", complex_ok=True)
 def MulBackward0(node, F, g):
-    # d(x*y) = y dx + x dy
+    # d(x*y) = y dx + x dy (complex: g * conj(y), g * conj(x))
+    x, y = F.saved(node)
+    nx, ny = F.needs(node)
+    return (g * cj(F, y) if nx else None), (g * cj(F, x) if ny else None)
+
+
+def _mul_number_rule(node, F, g):
+    # a floating tensor times a real number (record_with_number): g * y, nothing to conjugate
     x, y = F.saved(node)
     nx, ny = F.needs(node)
     return (g * y if nx else None), (g * x if ny else None)
+
+
+# MulBackward0 as PyTorch names it, for the float hot path: no complex check in its rule
+_MulNumberBackward0 = type("MulBackward0", (MulBackward0,), {
+    "backward": _mul_number_rule, "__module__": __name__, "__qualname__": "MulBackward0"})
 
 
 @register("mul", "multiply")
 def mul(input, other) -> Tensor:
     """Elementwise product, broadcasting."""
     if _float_by_number(input, other):
-        return record_with_number(MulBackward0, input._data * other, input, other, True)
+        return record_with_number(_MulNumberBackward0, input._data * other, input, other, True)
     ta, tb, da, db, dt = operands(input, other)
     out = _compute(np.multiply, da, db, ta, tb, dt)
     if not _tracked(ta, tb):
@@ -144,10 +159,11 @@ def mul(input, other) -> Tensor:
                   meta=binary_meta(ta, tb, out))
 
 
-@derivative("div")
+@derivative("div", complex_ok=True)
 def DivBackward0(node, F, g):
-    # d(x/y) = dx/y - x/y^2 dy
+    # d(x/y) = dx/y - x/y^2 dy (complex: conjugated)
     x, y = F.saved(node)
+    x, y = cj(F, x), cj(F, y)
     nx, ny = F.needs(node)
     return (g / y if nx else None), (-g * x / (y * y) if ny else None)
 
@@ -288,16 +304,16 @@ def fmod(input, other) -> Tensor:
 
 
 # ---------------------------------------------------------------------------------- pow
-@derivative("pow")
+@derivative("pow", complex_ok=True)
 def PowBackward0(node, F, g):
-    # d(x^c) = c x^(c-1) dx, and 0 when c == 0
+    # d(x^c) = c x^(c-1) dx, and 0 when c == 0 (complex: g * conj(c x^(c-1)))
     (x,) = F.saved(node)
     c = node._args
     if c == 0:
         return (F.zeros_like(g),)
     if c == 2:
-        return (g * (x * 2.0),)
-    return (g * (c * x ** (c - 1)),)
+        return (g * (cj(F, x) * 2.0),)
+    return (g * cj(F, c * x ** (c - 1)),)
 
 
 @derivative("pow", 1)
@@ -344,7 +360,9 @@ def pow(input, exponent) -> Tensor:
     if not _tracked(ta, tb):
         return make(out)
     if tb is None:
-        return record(PowBackward0, out, (ta,), saved=(ta,), args=exponent)
+        m = binary_meta(ta, None, out)  # a real tensor to a complex power
+        return record(PowBackward0, out, (ta,), saved=(ta,), args=exponent,
+                      meta=None if m is None else m[:1])
     if ta is None:
         return record(PowBackward2, out, (tb,), saved=(tb,), args=input, save_out=True)
     return record(PowBackward1, out, (ta, tb), saved=(ta, tb), meta=binary_meta(ta, tb, out))
@@ -363,7 +381,7 @@ def square(input) -> Tensor:
 
 
 # ------------------------------------------------------------------------------ neg
-@derivative("neg")
+@derivative("neg", complex_ok=True)
 def NegBackward0(node, F, g):
     return (-g,)
 

@@ -11,7 +11,7 @@ from ..autograd.graph import derivative
 from ._core import Tensor, record, register
 
 
-@derivative("clone")
+@derivative("clone", complex_ok=True)
 def CloneBackward0(node, F, g):
     return (g,)
 
@@ -30,7 +30,7 @@ def contiguous(input: Tensor, memory_format=None) -> Tensor:
     return record(CloneBackward0, np.ascontiguousarray(input._data), (input,))
 
 
-@derivative("to_copy")
+@derivative("to_copy", complex_ok=True)
 def ToCopyBackward0(node, F, g):
     # identity; the engine casts the gradient back to the input's dtype from _meta
     return (g,)

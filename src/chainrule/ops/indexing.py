@@ -340,11 +340,11 @@ def _getitem_rule(node, F, g):
     return (g,)
 
 
-SelectBackward0 = derivative("select")(_getitem_rule)
-SliceBackward0 = derivative("slice")(_getitem_rule)
-UnsqueezeBackward0 = derivative("unsqueeze")(_getitem_rule)
-AliasBackward0 = derivative("alias")(_getitem_rule)
-IndexBackward0 = derivative("index")(_getitem_rule)
+SelectBackward0 = derivative("select", complex_ok=True)(_getitem_rule)
+SliceBackward0 = derivative("slice", complex_ok=True)(_getitem_rule)
+UnsqueezeBackward0 = derivative("unsqueeze", complex_ok=True)(_getitem_rule)
+AliasBackward0 = derivative("alias", complex_ok=True)(_getitem_rule)
+IndexBackward0 = derivative("index", complex_ok=True)(_getitem_rule)
 _NODES = {"select": SelectBackward0, "slice": SliceBackward0, "unsqueeze": UnsqueezeBackward0,
           "alias": AliasBackward0, "index": IndexBackward0}
 

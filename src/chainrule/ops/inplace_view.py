@@ -15,24 +15,24 @@ from ._core import Tensor, make, record, register, wrap_dim
 from ._inplace_core import check_leaf, refresh_view
 
 
-@derivative("squeeze", 3)
+@derivative("squeeze", 3, complex_ok=True)
 def SqueezeBackward3(node, F, g):
     # put the removed size-1 dimensions back
     return (F.reshape(g, node._args),)
 
 
-SqueezeBackward4 = derivative("squeeze", 4)(SqueezeBackward3.backward)
-SqueezeBackward5 = derivative("squeeze", 5)(SqueezeBackward3.backward)
-UnsqueezeBackward1 = derivative("unsqueeze", 1)(SqueezeBackward3.backward)
+SqueezeBackward4 = derivative("squeeze", 4, complex_ok=True)(SqueezeBackward3.backward)
+SqueezeBackward5 = derivative("squeeze", 5, complex_ok=True)(SqueezeBackward3.backward)
+UnsqueezeBackward1 = derivative("unsqueeze", 1, complex_ok=True)(SqueezeBackward3.backward)
 
 
-@derivative("transpose", 1)
+@derivative("transpose", 1, complex_ok=True)
 def TransposeBackward1(node, F, g):
     # swap the same two dimensions back
     return (g if node._args is None else F.swapaxes(g, *node._args),)
 
 
-@derivative("t", 1)
+@derivative("t", 1, complex_ok=True)
 def TBackward1(node, F, g):
     return (F.swapaxes(g, 0, 1) if node._args == 2 else g,)
 

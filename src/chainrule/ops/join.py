@@ -51,7 +51,7 @@ def _dtype_meta(tensors: list, dt) -> tuple | None:
 
 
 # ------------------------------------------------------------------------------ cat
-@derivative("cat")
+@derivative("cat", complex_ok=True)
 def CatBackward0(node, F, g):
     # each input gets its slice of g along dim (skipped empty inputs get an empty gradient)
     dim, sizes = node._args
@@ -109,7 +109,7 @@ def cat(tensors, dim: int = 0, *, axis: int | None = None) -> Tensor:
 
 
 # ---------------------------------------------------------------------------- stack
-@derivative("stack")
+@derivative("stack", complex_ok=True)
 def StackBackward0(node, F, g):
     # input i gets g[..., i, ...] along the new dimension
     needs = F.needs(node)
@@ -213,7 +213,7 @@ def _zero_filled(F, grads: list, dim: int, sizes) -> list:
     return res
 
 
-@derivative("split", outputs=2)
+@derivative("split", outputs=2, complex_ok=True)
 def SplitBackward0(node, F, g):
     # the pieces' gradients concatenated back (zeros for pieces without one)
     dim, sizes = node._args
@@ -221,7 +221,7 @@ def SplitBackward0(node, F, g):
     return (F.cat(_zero_filled(F, grads, dim, sizes), dim),)
 
 
-@derivative("split_with_sizes", outputs=2)
+@derivative("split_with_sizes", outputs=2, complex_ok=True)
 def SplitWithSizesBackward0(node, F, g):
     dim, sizes = node._args
     grads = g if node.n_outputs != 1 else [g]
@@ -299,7 +299,7 @@ def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple:
     return split(input, size, dim)
 
 
-@derivative("unbind", outputs=2)
+@derivative("unbind", outputs=2, complex_ok=True)
 def UnbindBackward0(node, F, g):
     # the slices' gradients stacked back (zeros for slices without one)
     dim = node._args
@@ -323,7 +323,7 @@ def unbind(input: Tensor, dim: int = 0) -> tuple:
 
 
 # --------------------------------------------------------------------------- repeat / tile
-@derivative("repeat")
+@derivative("repeat", complex_ok=True)
 def RepeatBackward0(node, F, g):
     # sum the gradient over the copies: view g as (r0, s0, r1, s1, ...) and sum the r axes
     pshape, reps, shape = node._args
@@ -368,7 +368,7 @@ def tile(input: Tensor, *dims) -> Tensor:
 
 
 # ------------------------------------------------------------------------ flip / roll
-@derivative("flip")
+@derivative("flip", complex_ok=True)
 def FlipBackward0(node, F, g):
     # flip the gradient back along the same dimensions
     return (F.flip(g, node._args),)
@@ -400,7 +400,7 @@ def flipud(input: Tensor) -> Tensor:
     return flip(input, (0,))
 
 
-@derivative("roll")
+@derivative("roll", complex_ok=True)
 def RollBackward0(node, F, g):
     # roll the gradient back by the opposite shifts
     shifts, dims = node._args

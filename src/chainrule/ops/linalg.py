@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd.graph import derivative
-from ._core import Tensor, broadcast_error, make, record, register
+from ._core import Tensor, broadcast_error, cj, make, record, register
 
 # PyTorch's names for dtypes in error messages: ScalarType names and C type names.
 SCALAR_NAMES = {"bool": "Bool", "uint8": "Byte", "int8": "Char", "int16": "Short",
@@ -130,10 +130,11 @@ def _expand_check(c: np.ndarray, target) -> None:
 
 
 # ---------------------------------------------------------------------------------- mm
-@derivative("mm")
+@derivative("mm", complex_ok=True)
 def MmBackward0(node, F, g):
-    # d(A B) = dA B + A dB: gA = g B^T, gB = A^T g
+    # d(A B) = dA B + A dB: gA = g B^H, gB = A^H g (the conjugates for complex tensors)
     a, b = F.saved(node)
+    a, b = cj(F, a), cj(F, b)
     na, nb = F.needs(node)
     return (F.matmul(g, _t(b)) if na else None), (F.matmul(_t(a), g) if nb else None)
 
@@ -155,7 +156,7 @@ def mm(input: Tensor, mat2: Tensor) -> Tensor:
 
 # --------------------------------------------------------------------------------- bmm
 # batched, the same rule: gA = g B^T, gB = A^T g per batch element
-BmmBackward0 = derivative("bmm")(MmBackward0.backward)
+BmmBackward0 = derivative("bmm", complex_ok=True)(MmBackward0.backward)
 
 
 @register("bmm")
@@ -172,10 +173,11 @@ def bmm(input: Tensor, mat2: Tensor) -> Tensor:
 
 
 # ---------------------------------------------------------------------------------- mv
-@derivative("mv")
+@derivative("mv", complex_ok=True)
 def MvBackward0(node, F, g):
     # d(A v): gA = g v^T, gv = A^T g
     a, v = F.saved(node)
+    a, v = cj(F, a), cj(F, v)
     na, nv = F.needs(node)
     return (F.outer(g, v) if na else None), (F.matmul(_t(a), g) if nv else None)
 
@@ -192,21 +194,21 @@ def mv(input: Tensor, vec: Tensor) -> Tensor:
 
 
 # ------------------------------------------------------------------------- dot / vdot
-@derivative("dot")
+@derivative("dot", complex_ok=True)
 def DotBackward0(node, F, g):
-    # d(x . y) = y dx + x dy
+    # d(x . y) = y dx + x dy (complex: g conj(y), g conj(x))
     x, y = F.saved(node)
+    x, y = cj(F, x), cj(F, y)
     nx, ny = F.needs(node)
     return (g * y if nx else None), (g * x if ny else None)
 
 
-@derivative("vdot")
+@derivative("vdot", complex_ok=True)
 def VdotBackward0(node, F, g):
     # d(conj(x) . y): gx = conj(g) y, gy = g x
     x, y = F.saved(node)
     nx, ny = F.needs(node)
-    cplx = g.dtype.kind == "c" if isinstance(g, np.ndarray) else g.dtype.is_complex
-    gc = F.conj(g) if cplx else g
+    gc = cj(F, g)
     return (gc * y if nx else None), (g * x if ny else None)
 
 
@@ -231,10 +233,11 @@ def vdot(input: Tensor, other: Tensor) -> Tensor:
 
 
 # ------------------------------------------------------------------------------ outer
-@derivative("mul")
+@derivative("mul", complex_ok=True)
 def _OuterMulBackward(node, F, g):
-    # torch: a.reshape(-1, 1) * b, fused: ga = g b, gb = g^T a
+    # torch: a.reshape(-1, 1) * b, fused: ga = g conj(b), gb = g^T conj(a)
     a, b = F.saved(node)
+    a, b = cj(F, a), cj(F, b)
     na, nb = F.needs(node)
     if na and b.dtype != g.dtype:
         b = F.cast(b, g)
@@ -265,18 +268,20 @@ def outer(input: Tensor, vec2: Tensor) -> Tensor:
 
 
 # ----------------------------------------------------------------------------- matmul
-@derivative("squeeze", 4)
+@derivative("squeeze", 4, complex_ok=True)
 def _VecMatBackward(node, F, g):
-    # torch: x.unsqueeze(0).mm(B).squeeze_(0), fused: gx = B g, gB = x g^T
+    # torch: x.unsqueeze(0).mm(B).squeeze_(0), fused: gx = conj(B) g, gB = conj(x) g^T
     x, b = F.saved(node)
+    x, b = cj(F, x), cj(F, b)
     nx, nb = F.needs(node)
     return (F.matmul(b, g) if nx else None), (F.outer(x, g) if nb else None)
 
 
 def _matmul_nd_rule(node, F, g):
     # gA = g B^T, gB = A^T g batched; a 1-D operand acts as a row (A) or a column (B) and the
-    # engine sums the gradient over broadcast batch dims
+    # engine sums the gradient over broadcast batch dims; conjugates for complex tensors
     a, b = F.saved(node)
+    a, b = cj(F, a), cj(F, b)
     na, nb = F.needs(node)
     a_shape, b_shape = node._args
     a_vec, b_vec = len(a_shape) == 1, len(b_shape) == 1
@@ -310,9 +315,9 @@ def _matmul_nd_rule(node, F, g):
     return ga, gb
 
 
-_MatmulUnsafeViewBackward = derivative("unsafe_view")(_matmul_nd_rule)
-_MatmulCloneBackward = derivative("clone")(_matmul_nd_rule)
-_MatmulTransposeBackward = derivative("transpose")(_matmul_nd_rule)
+_MatmulUnsafeViewBackward = derivative("unsafe_view", complex_ok=True)(_matmul_nd_rule)
+_MatmulCloneBackward = derivative("clone", complex_ok=True)(_matmul_nd_rule)
+_MatmulTransposeBackward = derivative("transpose", complex_ok=True)(_matmul_nd_rule)
 
 
 def _fold_strides_ok(t1: np.ndarray) -> bool:
@@ -426,13 +431,15 @@ Tensor.__rmatmul__ = _rmatmul_op
 
 # ------------------------------------------------------------------- addmm / baddbmm
 def _scale(x, s):
-    return x if s == 1 else x * s
+    # the gradient of s * y is g * conj(s)
+    return x if s == 1 else x * (s.conjugate() if isinstance(s, complex) else s)
 
 
-@derivative("addmm")
+@derivative("addmm", complex_ok=True)
 def AddmmBackward0(node, F, g):
-    # beta C + alpha A B: gC = beta g, gA = alpha g B^T, gB = alpha A^T g
+    # beta C + alpha A B: gC = beta g, gA = alpha g B^H, gB = alpha A^H g (conj for complex)
     a, b = F.saved(node)
+    a, b = cj(F, a), cj(F, b)
     beta, alpha = node._args
     nc, na, nb = F.needs(node)
     return (_scale(g, beta) if nc else None,
@@ -440,10 +447,11 @@ def AddmmBackward0(node, F, g):
             _scale(F.matmul(_t(a), g), alpha) if nb else None)
 
 
-@derivative("baddbmm")
+@derivative("baddbmm", complex_ok=True)
 def BaddbmmBackward0(node, F, g):
-    # beta C + alpha A B (batched): gC = beta g, gA = alpha g B^T, gB = alpha A^T g
+    # beta C + alpha A B (batched): gC = beta g, gA = alpha g B^H, gB = alpha A^H g
     a, b = F.saved(node)
+    a, b = cj(F, a), cj(F, b)
     beta, alpha = node._args
     nc, na, nb = F.needs(node)
     return (_scale(g, beta) if nc else None,
@@ -516,8 +524,10 @@ def baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1) -
 
 # ----------------------------------------------------------------------------- linear
 def _linear_rule(node, F, g):
-    # y = x W^T (+ b): gx = g W, gW = g^T x with leading dims folded, gb = g (engine sums)
+    # y = x W^T (+ b): gx = g W, gW = g^T x with leading dims folded, gb = g (engine sums);
+    # conj(W), conj(x) for complex tensors
     x, w = F.saved(node)
+    x, w = cj(F, x), cj(F, w)
     has_bias, n_out, n_in = node._args
     need = F.needs(node)
     if has_bias:
@@ -542,11 +552,11 @@ def _linear_rule(node, F, g):
 
 # PyTorch's node on the result: addmm(b, x, W.t()) for a matrix with a bias, mm without;
 # a view of the flattened addmm for other inputs with a bias; matmul's names without one.
-_LinearAddmmBackward = derivative("addmm")(_linear_rule)
-_LinearMmBackward = derivative("mm")(_linear_rule)
-_LinearViewBackward = derivative("view")(_linear_rule)
-_LinearSqueezeBackward = derivative("squeeze", 4)(_linear_rule)
-_LinearUnsafeViewBackward = derivative("unsafe_view")(_linear_rule)
+_LinearAddmmBackward = derivative("addmm", complex_ok=True)(_linear_rule)
+_LinearMmBackward = derivative("mm", complex_ok=True)(_linear_rule)
+_LinearViewBackward = derivative("view", complex_ok=True)(_linear_rule)
+_LinearSqueezeBackward = derivative("squeeze", 4, complex_ok=True)(_linear_rule)
+_LinearUnsafeViewBackward = derivative("unsafe_view", complex_ok=True)(_linear_rule)
 
 
 @register("linear", method=False)

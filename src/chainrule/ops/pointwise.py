@@ -456,12 +456,12 @@ def isreal(input: Tensor) -> Tensor:
     return make(d.imag == 0 if d.dtype.kind == "c" else np.ones(d.shape, dtype=bool))
 
 
-@derivative("conj")
+@derivative("conj", complex_ok=True)
 def ConjBackward0(node, F, g):
     return (F.conj(g),)
 
 
-@derivative("conj_physical")
+@derivative("conj_physical", complex_ok=True)
 def ConjPhysicalBackward0(node, F, g):
     return (F.conj(g),)
 
@@ -498,13 +498,13 @@ Tensor.is_conj = lambda self: False
 Tensor.is_neg = lambda self: False
 
 
-@derivative("select")
+@derivative("select", complex_ok=True)
 def RealBackward(node, F, g):
     # the real part of z: dz = g (the engine casts g to complex)
     return (g,)
 
 
-@derivative("select")
+@derivative("select", complex_ok=True)
 def ImagBackward(node, F, g):
     # the imaginary part of z: dz = g * i
     return (g * 1j,)
@@ -535,7 +535,7 @@ Tensor.real = property(real)
 Tensor.imag = property(imag)
 
 
-@derivative("angle")
+@derivative("angle", complex_ok=True)
 def AngleBackward0(node, F, g):
     # real x: 0; complex z: i g z / |z|^2 (0 at z == 0)
     (x,) = F.saved(node)

@@ -131,13 +131,13 @@ def _dim_or_axis(dim, axis):
 
 
 # ----------------------------------------------------------------------------------- sum
-@derivative("sum")
+@derivative("sum", complex_ok=True)
 def SumBackward0(node, F, g):
     # d sum(x) / dx = 1: g broadcast over the input
     return (F.expand(g, node._args),)
 
 
-@derivative("sum", 1)
+@derivative("sum", 1, complex_ok=True)
 def SumBackward1(node, F, g):
     # d sum(x, dims) / dx = 1: g broadcast back over the reduced dims
     shape, dims, keepdim = node._args
@@ -161,14 +161,14 @@ def sum(input: Tensor, dim: Dims = _UNSET, keepdim: bool = False, *, dtype=None,
 
 
 # ---------------------------------------------------------------------------------- mean
-@derivative("mean")
+@derivative("mean", complex_ok=True)
 def MeanBackward0(node, F, g):
     # d mean(x) / dx = 1/n
     shape, n = node._args
     return (F.expand(g / n, shape),)
 
 
-@derivative("mean", 1)
+@derivative("mean", 1, complex_ok=True)
 def MeanBackward1(node, F, g):
     # d mean(x, dims) / dx = 1/n, broadcast back over the reduced dims
     shape, dims, keepdim, n = node._args

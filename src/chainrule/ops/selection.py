@@ -77,7 +77,7 @@ def _broadcast(*shapes) -> tuple:
 
 
 # -------------------------------------------------------------------------------- where
-@derivative("where")
+@derivative("where", complex_ok=True)
 def WhereBackward0(node, F, g):
     # g goes to input where the condition holds, to other elsewhere
     (c,) = F.saved(node)

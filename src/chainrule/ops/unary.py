@@ -44,6 +44,8 @@ def _exp2(x):
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
+    if x.dtype.kind == "c":
+        return 1.0 / (1.0 + np.exp(-x))
     # stable for large |x|: exp never overflows
     out = np.empty_like(x)
     pos = x >= 0
@@ -79,7 +81,9 @@ UNARY = {
     "cosh": (np.cosh, "x", lambda F, g, x: g * F.sinh(x)),
     "tanh": (np.tanh, "y", lambda F, g, y: g * (1.0 - y * y)),          # 1 - tanh^2
     "asinh": (np.arcsinh, "x", lambda F, g, x: g / F.sqrt(x * x + 1.0)),
-    "acosh": (np.arccosh, "x", lambda F, g, x: g / F.sqrt(x * x - 1.0)),
+    "acosh": (np.arccosh, "x", lambda F, g, x: (                         # 1/sqrt(x^2-1)
+        g / (F.sqrt(x - 1.0) * F.sqrt(x + 1.0)) if _is_complex(x)  # principal branch
+        else g / F.sqrt(x * x - 1.0))),
     "atanh": (np.arctanh, "x", lambda F, g, x: g / (1.0 - x * x)),
     # activations
     "sigmoid": (_sigmoid, "y", lambda F, g, y: g * (y * (1.0 - y))),    # s(1-s)
@@ -93,6 +97,17 @@ UNARY = {
 }
 
 _INTEGER_PASSTHROUGH = {"floor", "ceil", "round", "trunc"}
+
+# Holomorphic functions whose rules hold for complex tensors with PyTorch's convention,
+# grad = g * conj(f'(z)): the rule is applied as conj(rule(conj(g))) there.
+_COMPLEX_OK = {"exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "sqrt", "rsqrt",
+               "reciprocal", "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh",
+               "asinh", "acosh", "atanh", "sigmoid"}
+
+
+def _is_complex(g) -> bool:
+    d = g.dtype
+    return d.kind == "c" if isinstance(d, np.dtype) else d.is_complex
 
 
 # Ops whose domain errors (log(0), sqrt(-1)...) are common: NumPy's warnings are silenced for
@@ -109,27 +124,47 @@ def _make_unary(name: str, np_fn, saves: str | None, rule):
     if saves == "x":
         def backward(node, F, g):
             return (rule(F, g, F.saved(node)[0]),)
+
+        def complex_backward(node, F, g):
+            return (F.conj(rule(F, F.conj(g), F.saved(node)[0])),)
     elif saves == "y":
         def backward(node, F, g):
             return (rule(F, g, F.output(node)),)
+
+        def complex_backward(node, F, g):
+            return (F.conj(rule(F, F.conj(g), F.output(node))),)
     else:
         def backward(node, F, g):
             return (rule(F, g),)
+        complex_backward = None
     backward.__doc__ = f"Derivative of {name}."
     cls = derivative(name)(backward)
+    # Complex inputs record a subclass of the same (PyTorch) name whose rule conjugates, so
+    # that the float rule pays nothing for complex support; ops not in _COMPLEX_OK record the
+    # plain class, which refuses complex tensors.
+    ccls = cls
+    if name in _COMPLEX_OK:
+        ccls = type(cls.__name__, (cls,), {"backward": complex_backward, "complex_ok": True,
+                                           "__module__": cls.__module__,
+                                           "__qualname__": cls.__qualname__,
+                                           "__doc__": cls.__doc__})
 
     def op(input: Tensor) -> Tensor:
         d = input._data
-        if d.dtype.kind not in "fc":
-            if passthrough:
+        c = cls
+        if d.dtype.kind != "f":
+            if d.dtype.kind == "c":
+                c = ccls
+            elif passthrough:
                 return make(d.copy())
-            d = _float_input(d)
+            else:
+                d = _float_input(d)
         if guarded:
             with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
                 out = np_fn(d)
         else:
             out = np_fn(d)
-        return record_unary(cls, out, input, save_input, save_output)
+        return record_unary(c, out, input, save_input, save_output)
 
     op.__name__ = op.__qualname__ = name
     op.__doc__ = f"Elementwise ``{name}``."
@@ -168,11 +203,20 @@ def RoundBackward1(node, F, g):
 
 
 # ------------------------------------------------------------------------ abs and sign
-@derivative("abs")
+@derivative("abs", complex_ok=True)
 def AbsBackward0(node, F, g):
-    # sign(x), with abs'(0) = 0
+    # sign(x), with abs'(0) = 0; complex: g * sgn(z), sgn(z) = z/|z| (0 at 0)
     (x,) = F.saved(node)
+    if _is_complex(x):
+        return (g * _sgn(F, x),)
     return (g * F.sign(x),)
+
+
+def _sgn(F, z):
+    """z/|z|, 0 at 0, for complex z (arrays or tensors)."""
+    zero = z == 0
+    safe = F.where(zero, 1.0, z)
+    return F.where(zero, 0.0, safe / F.abs(safe))
 
 
 @register("abs", "absolute")
@@ -194,15 +238,30 @@ def sign(input: Tensor) -> Tensor:
     return record(SignBackward0, out, (input,))
 
 
-@derivative("sgn")
+@derivative("sgn", complex_ok=True)
 def SgnBackward0(node, F, g):
-    return (F.zeros_like(g),)
+    # real: 0. complex s = z/|z|: (g - Re(g conj(s)) s) / |z|, 0 at z == 0
+    if node._saved is None:
+        return (F.zeros_like(g),)
+    (z,) = F.saved(node)
+    zero = z == 0
+    safe = F.where(zero, 1.0, z)
+    r = F.abs(safe)
+    s = safe / r
+    gs = g * F.conj(s)
+    re = (gs + F.conj(gs)) * 0.5  # Re(g conj(s)), kept complex
+    return (F.where(zero, 0.0, (g - re * s) / r),)
 
 
 @register("sgn")
 def sgn(input: Tensor) -> Tensor:
-    """``sign`` (for real tensors)."""
+    """``sign`` for real tensors; ``z/|z|`` (0 at 0) for complex ones."""
     d = input._data
+    if d.dtype.kind == "c":
+        with np.errstate(invalid="ignore", divide="ignore"):
+            a = np.abs(d)
+            out = np.where(a == 0, 0, d / np.where(a == 0, 1, a)).astype(d.dtype)
+        return record(SgnBackward0, out, (input,), saved=(input,))
     return record(SgnBackward0, np.sign(d) if d.dtype.kind != "b" else d.copy(), (input,))
 
 

@@ -90,18 +90,18 @@ def _reshaped(d: np.ndarray, shape: tuple):
 
 
 # ------------------------------------------------------------------------ reshape / view
-@derivative("view")
+@derivative("view", complex_ok=True)
 def ViewBackward0(node, F, g):
     # a view only relabels the elements: reshape the gradient back
     return (F.reshape(g, node._args),)
 
 
-@derivative("reshape_alias")
+@derivative("reshape_alias", complex_ok=True)
 def ReshapeAliasBackward0(node, F, g):
     return (F.reshape(g, node._args),)
 
 
-@derivative("unsafe_view")
+@derivative("unsafe_view", complex_ok=True)
 def UnsafeViewBackward0(node, F, g):
     return (F.reshape(g, node._args),)
 
@@ -254,18 +254,18 @@ def unflatten(input: Tensor, dim: int, sizes) -> Tensor:
 
 
 # ------------------------------------------------------------------- squeeze / unsqueeze
-@derivative("squeeze")
+@derivative("squeeze", complex_ok=True)
 def SqueezeBackward0(node, F, g):
     # put the removed size-1 dimensions back
     return (F.reshape(g, node._args),)
 
 
-@derivative("squeeze", 1)
+@derivative("squeeze", 1, complex_ok=True)
 def SqueezeBackward1(node, F, g):
     return (F.reshape(g, node._args),)
 
 
-@derivative("squeeze", 2)
+@derivative("squeeze", 2, complex_ok=True)
 def SqueezeBackward2(node, F, g):
     return (F.reshape(g, node._args),)
 
@@ -289,7 +289,7 @@ def squeeze(input: Tensor, dim=None) -> Tensor:
     return _view(SqueezeBackward2, d.squeeze(axes) if axes else d.view(), input, shape)
 
 
-@derivative("unsqueeze")
+@derivative("unsqueeze", complex_ok=True)
 def UnsqueezeBackward0(node, F, g):
     # drop the inserted size-1 dimension
     return (F.reshape(g, node._args),)
@@ -312,7 +312,7 @@ def unsqueeze(input: Tensor, dim: int) -> Tensor:
 
 
 # -------------------------------------------------------------- transpose / permute / t
-@derivative("transpose")
+@derivative("transpose", complex_ok=True)
 def TransposeBackward0(node, F, g):
     # swap the same two dimensions back
     if node._args is None:  # 0-d
@@ -335,7 +335,7 @@ def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
     return _view(TransposeBackward0, d.swapaxes(a, b), input, (a, b))
 
 
-@derivative("permute")
+@derivative("permute", complex_ok=True)
 def PermuteBackward0(node, F, g):
     # apply the inverse permutation
     dims = node._args
@@ -372,7 +372,7 @@ def permute(input: Tensor, *dims) -> Tensor:
     return _view(PermuteBackward0, out, input, dims)
 
 
-@derivative("t")
+@derivative("t", complex_ok=True)
 def TBackward0(node, F, g):
     # transpose back (identity below 2-D)
     return (F.swapaxes(g, 0, 1) if node._args == 2 else g,)
@@ -441,7 +441,7 @@ def movedim(input: Tensor, source, destination) -> Tensor:
 
 
 # ---------------------------------------------------------------------------- expand
-@derivative("expand")
+@derivative("expand", complex_ok=True)
 def ExpandBackward0(node, F, g):
     # the engine sums g over the broadcast dimensions (node._meta)
     return (g,)
@@ -531,7 +531,7 @@ define_math("narrow", _slice_array, lambda g, dim, start, length: narrow(g, dim,
 define_math("slice_backward", _slice_backward_array, _slice_backward_tensor)
 
 
-@derivative("slice")
+@derivative("slice", complex_ok=True)
 def SliceBackward0(node, F, g):
     # g in the narrowed window, zeros elsewhere
     shape, dim, start = node._args
