@@ -9,11 +9,16 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import torch
 
 import chainrule
 
+try:
+    import torch
+except ImportError:  # the comparisons skip; the refusal tests still run
+    torch = None
+
 LIBS = (chainrule, torch)
+needs_torch = pytest.mark.skipif(torch is None, reason="compares with torch==2.13.0")
 
 
 def _z(shape, seed):
@@ -60,11 +65,13 @@ BINARY = {
 }
 
 
+@needs_torch
 @pytest.mark.parametrize("name", sorted(BINARY))
 def test_binary(name):
     _check(BINARY[name], _z(Z, 1), _z(Z, 2))
 
 
+@needs_torch
 @pytest.mark.parametrize("name", ["mul", "add", "sub", "div"])
 def test_binary_mixed_real_and_complex(name):
     # a real input of a complex op gets the real part of the gradient, as in PyTorch
@@ -72,6 +79,7 @@ def test_binary_mixed_real_and_complex(name):
     _check(BINARY[name], _z(Z, 5), _r((4,), 6))
 
 
+@needs_torch
 def test_brief_example():
     x = np.array([1 + 2j, 3 - 1j])
     y = np.array([2 - 1j, 1 + 1j])
@@ -99,11 +107,13 @@ SCALAR = {
 }
 
 
+@needs_torch
 @pytest.mark.parametrize("name", sorted(SCALAR))
 def test_with_number(name):
     _check(SCALAR[name], _z(Z, 7))
 
 
+@needs_torch
 def test_real_tensor_with_complex_number():
     for fn in (lambda lib, x: x * 1j, lambda lib, x: (1 + 2j) - x, lambda lib, x: x + 1j,
                lambda lib, x: x ** (1 + 1j)):
@@ -115,17 +125,20 @@ UNARY = ["exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "sqrt", "rsqrt
          "asinh", "acosh", "atanh", "sigmoid", "abs", "sgn", "conj", "angle"]
 
 
+@needs_torch
 @pytest.mark.parametrize("name", UNARY)
 def test_unary(name):
     _check(lambda lib, x: getattr(lib, name)(x), _z(Z, 9) * 0.7, rtol=1e-6)
 
 
+@needs_torch
 def test_abs_and_sgn_at_zero():
     z = np.array([0j, 1 + 1j, -2j])
     _check(lambda lib, x: lib.abs(x), z)
     _check(lambda lib, x: lib.sgn(x) * 3, z)
 
 
+@needs_torch
 def test_real_imag_parts():
     _check(lambda lib, x: x.real * 2 + x.imag ** 2, _z(Z, 10))
 
@@ -138,6 +151,7 @@ REDUCTIONS = {
 }
 
 
+@needs_torch
 @pytest.mark.parametrize("name", sorted(REDUCTIONS))
 def test_reductions(name):
     _check(REDUCTIONS[name], _z(Z, 11))
@@ -163,12 +177,14 @@ CONTRACTIONS = {
 }
 
 
+@needs_torch
 @pytest.mark.parametrize("name", sorted(CONTRACTIONS))
 def test_contractions(name):
     fn, sa, sb = CONTRACTIONS[name]
     _check(fn, _z(sa, 12), _z(sb, 13))
 
 
+@needs_torch
 def test_linear_with_bias_and_addmm():
     _check(lambda lib, x, w, b: lib.nn.functional.linear(x, w, b),
            _z((3, 4), 18), _z((5, 4), 19), _z((5,), 20))
@@ -202,16 +218,19 @@ SHAPES = {
 }
 
 
+@needs_torch
 @pytest.mark.parametrize("name", sorted(SHAPES))
 def test_shape_and_indexing(name):
     _check(SHAPES[name], _z(Z, 24), rtol=1e-6)
 
 
+@needs_torch
 @pytest.mark.filterwarnings("ignore")
 def test_cast_to_real_keeps_the_real_part():
     _check(lambda lib, x: x.to(lib.float64) * 3, _z(Z, 32))
 
 
+@needs_torch
 def test_inplace_arithmetic():
     def fn(lib, x, y):
         t = x * 1.0
@@ -223,6 +242,7 @@ def test_inplace_arithmetic():
     _check(fn, _z(Z, 25), _z(Z, 26))
 
 
+@needs_torch
 def test_create_graph_through_complex_rules():
     z = _z((3,), 27)
     res = []
