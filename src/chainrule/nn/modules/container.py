@@ -138,6 +138,16 @@ class Sequential(Module):
         return self
 
 
+
+def _abs_string_index(container, idx) -> str:
+    """The registration key of position ``idx`` (negative allowed) in a list container."""
+    idx = operator.index(idx)
+    if not -len(container) <= idx < len(container):
+        raise IndexError(f"index {idx} is out of range")
+    if idx < 0:
+        idx += len(container)
+    return str(idx)
+
 class ModuleList(Module):
     """A list of modules, registered as children (``0``, ``1``, ...)."""
 
@@ -147,12 +157,7 @@ class ModuleList(Module):
             self += modules
 
     def _get_abs_string_index(self, idx) -> str:
-        idx = operator.index(idx)
-        if not -len(self) <= idx < len(self):
-            raise IndexError(f"index {idx} is out of range")
-        if idx < 0:
-            idx += len(self)
-        return str(idx)
+        return _abs_string_index(self, idx)
 
     def __getitem__(self, idx):
         if isinstance(idx, slice):
@@ -314,12 +319,7 @@ class ParameterList(Module):
             self += values
 
     def _get_abs_string_index(self, idx) -> str:
-        idx = operator.index(idx)
-        if not -len(self) <= idx < len(self):
-            raise IndexError(f"index {idx} is out of range")
-        if idx < 0:
-            idx += len(self)
-        return str(idx)
+        return _abs_string_index(self, idx)
 
     def __getitem__(self, idx):
         if isinstance(idx, slice):
